@@ -1,0 +1,1 @@
+export { startBroker, type BrokerOptions, type Principal, type RunningBroker } from './broker.js'

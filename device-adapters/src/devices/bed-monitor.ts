@@ -1,0 +1,24 @@
+import { defineDeviceType } from '../define.js'
+import { decodeNativeJson } from '../families/native-json.js'
+
+/** Bed occupancy monitor (pressure pad under the mattress with a controller), native JSON. */
+export default defineDeviceType(
+  {
+    id: 'bed-monitor',
+    vendor: 'Generic',
+    model: 'Bed occupancy monitor',
+    description: 'Pressure pad and controller reporting getting out of and back into bed',
+    family: 'native-json',
+    events: {
+      out_of_bed: 'the pad reports the bed is no longer occupied',
+      in_bed: 'the pad reports the bed is occupied again',
+      heartbeat: 'periodic supervision message',
+      battery_low: 'the controller battery needs replacing',
+    },
+    examples: [
+      { payload: { event_id: 'b-0001', type: 'out_of_bed', at: '2026-11-28T02:14:05Z' }, event: { type: 'out_of_bed' } },
+      { payload: { event_id: 'b-0002', type: 'in_bed', at: '2026-11-28T02:14:46Z', battery: 81 }, event: { type: 'in_bed' } },
+    ],
+  },
+  decodeNativeJson,
+)

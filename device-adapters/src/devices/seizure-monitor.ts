@@ -1,0 +1,24 @@
+import { defineDeviceType } from '../define.js'
+import { decodeNativeJson } from '../families/native-json.js'
+
+/** Epilepsy seizure monitor (Epi-Care style bed or wrist sensor) through its base station, native JSON. */
+export default defineDeviceType(
+  {
+    id: 'seizure-monitor',
+    vendor: 'Generic',
+    model: 'Seizure monitor base station',
+    description: 'Detects sustained rhythmic movement and raises an alarm',
+    family: 'native-json',
+    events: {
+      seizure_alarm: 'the monitor detected sustained seizure-like movement',
+      seizure_cleared: 'the monitor reports the movement has stopped',
+      heartbeat: 'periodic supervision message',
+      fault: 'the monitor reports a fault',
+      battery_low: 'the sensor battery needs replacing',
+    },
+    examples: [
+      { payload: { event_id: 's-17', type: 'seizure_alarm', at: '2026-11-28T03:01:00+00:00' }, event: { type: 'seizure_alarm' } },
+    ],
+  },
+  decodeNativeJson,
+)

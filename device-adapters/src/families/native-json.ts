@@ -1,0 +1,34 @@
+import { z } from 'zod'
+import type { DecodeResult } from '../define.js'
+
+/**
+ * The native JSON event format: the reference integration for vendors (docs/device-protocol.md).
+ * Topic `care/<site>/device/<device_id>/event`, QoS 1, not retained, payload:
+ *   {"event_id": "<unique per device, 1–64 chars>", "type": "<event type>", "at": "<RFC 3339 time>"}
+ */
+export const nativeEventSchema = z
+  .object({
+    event_id: z.string().min(1).max(64).regex(/^[\x21-\x7e]+$/, 'event_id must be printable ASCII without spaces'),
+    type: z.string().min(1).max(64),
+    at: z.iso.datetime({ offset: true, message: 'at must be an RFC 3339 time with a zone, e.g. 2026-11-28T02:14:05Z' }),
+    /** Optional battery level in percent, reported with any event. */
+    battery: z.number().min(0).max(100).optional(),
+  })
+  .strict()
+
+/** Decode one native JSON payload. Never throws. */
+export function decodeNativeJson(payload: Buffer): DecodeResult {
+  let json: unknown
+  try {
+    json = JSON.parse(payload.toString('utf8'))
+  } catch (err) {
+    return { ok: false, reason: 'not_json', message: (err as Error).message }
+  }
+  const parsed = nativeEventSchema.safeParse(json)
+  if (!parsed.success) {
+    const message = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')
+    return { ok: false, reason: 'bad_shape', message }
+  }
+  const at = Date.parse(parsed.data.at)
+  return { ok: true, event: { eventId: parsed.data.event_id, type: parsed.data.type, at } }
+}

@@ -1,0 +1,8 @@
+import type { DeviceAdapter } from './define.js'
+import bedMonitor from './devices/bed-monitor.js'
+import seizureMonitor from './devices/seizure-monitor.js'
+
+/** Every device type the gateway knows. One line per file in devices/ (checked by test/registry.test.ts). */
+export const deviceAdapters: readonly DeviceAdapter[] = [bedMonitor, seizureMonitor]
+
+export type { DeviceAdapter, DecodeResult, DecodedEvent } from './define.js'

@@ -1,0 +1,51 @@
+import { parseArgs } from 'node:util'
+import { gatewayError } from '../core/errors.js'
+
+/** Process options: where to listen, where the data and configuration live. Flags win over environment. */
+export interface GatewayOptions {
+  /** Configuration file. Flag `--config`, env `GATEWAY_CONFIG`. Default `config/demo.json`. */
+  readonly configFile: string
+  /** Directory for the SQLite database and the credentials hand-over file. `--data-dir`, `GATEWAY_DATA_DIR`. Default `./data`. */
+  readonly dataDir: string
+  /** Bind address for MQTT and HTTP. `--host`, `GATEWAY_HOST`. Default 127.0.0.1 (loopback only). */
+  readonly host: string
+  /** MQTT port; 0 picks a free one. `--mqtt-port`, `GATEWAY_MQTT_PORT`. Default 1883. */
+  readonly mqttPort: number
+  /** HTTP + WebSocket port; 0 picks a free one. `--http-port`, `GATEWAY_HTTP_PORT`. Default 8080. */
+  readonly httpPort: number
+  /** pino level. `--log-level`, `GATEWAY_LOG_LEVEL`. Default info. */
+  readonly logLevel: string
+}
+
+function port(name: string, value: string): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 0 || n > 65_535) throw gatewayError('GW_ERR_OPTION_INVALID', [name, `'${value}' is not a port number (0–65535)`])
+  return n
+}
+
+export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): GatewayOptions {
+  let values: Record<string, string | undefined>
+  try {
+    values = parseArgs({
+      args: [...argv],
+      options: {
+        config: { type: 'string' }, 'data-dir': { type: 'string' }, host: { type: 'string' },
+        'mqtt-port': { type: 'string' }, 'http-port': { type: 'string' }, 'log-level': { type: 'string' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }).values as Record<string, string | undefined>
+  } catch (err) {
+    throw gatewayError('GW_ERR_OPTION_INVALID', ['(command line)', (err as Error).message])
+  }
+  const logLevel = values['log-level'] ?? env.GATEWAY_LOG_LEVEL ?? 'info'
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) throw gatewayError('GW_ERR_OPTION_INVALID', ['log-level', `'${logLevel}' is not a pino level`])
+  return {
+    configFile: values.config ?? env.GATEWAY_CONFIG ?? 'config/demo.json',
+    dataDir: values['data-dir'] ?? env.GATEWAY_DATA_DIR ?? 'data',
+    host: values.host ?? env.GATEWAY_HOST ?? '127.0.0.1',
+    mqttPort: port('mqtt-port', values['mqtt-port'] ?? env.GATEWAY_MQTT_PORT ?? '1883'),
+    httpPort: port('http-port', values['http-port'] ?? env.GATEWAY_HTTP_PORT ?? '8080'),
+    logLevel,
+  }
+}

@@ -1,0 +1,186 @@
+import { z } from 'zod'
+import { isValidId } from '../core/topics.js'
+import { priorities } from '../core/alert.js'
+
+/**
+ * The configuration file's schema: sites, people, devices, rules, users and pagers in one JSON file.
+ * Keys are snake_case (house-style §2.7). Cross-references are checked in `superRefine` with messages
+ * that say what to fix. The set of device types and pager protocols is passed in from the registries,
+ * so this file never imports an adapter or a driver.
+ */
+export interface SchemaContext {
+  /** Device type id → event types it can send. */
+  readonly deviceTypes: ReadonlyMap<string, readonly string[]>
+  /** Pager protocols with a driver. */
+  readonly pagerProtocols: readonly string[]
+}
+
+const id = z.string().refine(isValidId, 'must be 1–64 characters of a-z, 0-9, "-" and "_", starting with a letter or digit')
+const priority = z.enum(priorities)
+const alertClass = z.string().min(1).max(24).regex(/^[A-Z0-9 /-]+$/, 'alert classes are short upper-case labels such as "BED EXIT"')
+
+const bedExitRule = z
+  .object({
+    id,
+    kind: z.literal('bed_exit'),
+    /** The bed monitor this rule watches. */
+    device: id,
+    /** Seconds out of bed before an alert is raised; a return within this time cancels (inclusive). */
+    delay_s: z.number().int().min(0).max(86_400),
+    priority: priority.default('medium'),
+    alert_class: alertClass.default('BED EXIT'),
+  })
+  .strict()
+
+const immediateRule = z
+  .object({
+    id,
+    kind: z.literal('immediate'),
+    device: id,
+    /** Event type that raises the alert at once (e.g. `seizure_alarm`). */
+    on: z.string().min(1),
+    /** Optional event type that means the source condition has cleared (recorded, never auto-closes). */
+    clears: z.string().min(1).optional(),
+    priority: priority.default('high'),
+    alert_class: alertClass,
+  })
+  .strict()
+
+export const ruleSchema = z.discriminatedUnion('kind', [bedExitRule, immediateRule])
+
+const site = z.object({
+  id,
+  /** IANA time zone used for local-time rules and reports. */
+  timezone: z.string().default('Europe/London'),
+}).strict()
+
+const person = z.object({
+  id,
+  site: id,
+  /** The room code shown on pagers, e.g. "R12". Never the person's name. */
+  room_code: z.string().min(1).max(12).regex(/^[A-Za-z0-9 .-]+$/, 'room codes are short letters/digits, e.g. "R12"'),
+  /** Pager text template; placeholders {room_code} and {alert_class} only (no free text about the person). */
+  pager_template: z.string().min(1).max(80).default('{room_code} {alert_class}'),
+  /** Users responsible for this person; alerts go to their pagers. */
+  carers: z.array(id).min(1, 'every person needs at least one carer, or their alerts have nobody to go to'),
+  rules: z.array(ruleSchema).default([]),
+}).strict()
+
+const device = z.object({ id, type: z.string().min(1), site: id, person: id }).strict()
+
+const user = z.object({
+  id,
+  role: z.enum(['carer', 'team_leader', 'at_admin', 'auditor']),
+  /** Name shown to colleagues ("accepted by Amy"). Staff, not the people cared for. */
+  display_name: z.string().min(1).max(40),
+}).strict()
+
+const pager = z.object({
+  id,
+  user: id,
+  protocol: z.string().min(1),
+  /** Longest message this pager displays; longer text is truncated and the truncation audited. */
+  max_length: z.number().int().min(8).max(512).default(80),
+}).strict()
+
+const ingest = z.object({
+  /** Largest device payload accepted, in bytes. */
+  max_payload_bytes: z.number().int().min(64).max(1_048_576).default(4096),
+}).strict()
+
+const configObject = z
+  .object({
+    sites: z.array(site).min(1),
+    people: z.array(person).default([]),
+    devices: z.array(device).default([]),
+    users: z.array(user).default([]),
+    pagers: z.array(pager).default([]),
+    ingest: ingest.default({ max_payload_bytes: 4096 }),
+  })
+  .strict()
+
+export type GatewayConfig = z.infer<typeof configObject>
+
+/** The full schema: shape plus cross-references against the registries in `ctx`. */
+export function buildConfigSchema(ctx: SchemaContext) {
+  return configObject.superRefine((cfg, ctxz) => checkReferences(cfg, ctx, (path, message) => ctxz.addIssue({ code: 'custom', path, message })))
+}
+
+export type RuleConfig = z.infer<typeof ruleSchema>
+export type PersonConfig = GatewayConfig['people'][number]
+export type DeviceConfig = GatewayConfig['devices'][number]
+export type UserConfig = GatewayConfig['users'][number]
+export type PagerConfig = GatewayConfig['pagers'][number]
+
+type Report = (path: (string | number)[], message: string) => void
+
+function checkUnique(items: readonly { id: string }[], section: string, report: Report): void {
+  const seen = new Set<string>()
+  items.forEach((item, i) => {
+    if (seen.has(item.id)) report([section, i, 'id'], `duplicate id '${item.id}'`)
+    seen.add(item.id)
+  })
+}
+
+/** Cross-references the schema alone cannot express. Every problem is reported, not just the first. */
+function checkReferences(cfg: GatewayConfig, ctx: SchemaContext, report: Report): void {
+  for (const section of ['sites', 'people', 'devices', 'users', 'pagers'] as const) checkUnique(cfg[section], section, report)
+  const sites = new Set(cfg.sites.map((s) => s.id))
+  const people = new Map(cfg.people.map((p) => [p.id, p]))
+  const users = new Map(cfg.users.map((u) => [u.id, u]))
+  const devices = new Map(cfg.devices.map((d) => [d.id, d]))
+
+  cfg.sites.forEach((s, i) => {
+    if (!isKnownTimeZone(s.timezone)) report(['sites', i, 'timezone'], `unknown time zone '${s.timezone}'`)
+  })
+  cfg.people.forEach((p, i) => {
+    if (!sites.has(p.site)) report(['people', i, 'site'], `unknown site '${p.site}'`)
+    p.carers.forEach((c, j) => {
+      const u = users.get(c)
+      if (!u) report(['people', i, 'carers', j], `unknown user '${c}'`)
+      else if (u.role !== 'carer' && u.role !== 'team_leader') report(['people', i, 'carers', j], `user '${c}' has role '${u.role}', which cannot receive alerts`)
+    })
+    const placeholders = p.pager_template.match(/\{[^}]*\}/g) ?? []
+    for (const ph of placeholders) {
+      if (ph !== '{room_code}' && ph !== '{alert_class}') report(['people', i, 'pager_template'], `unknown placeholder ${ph}; use {room_code} and {alert_class}`)
+    }
+    p.rules.forEach((r, j) => checkRule(r, p.id, devices, ctx, (path, m) => report(['people', i, 'rules', j, ...path], m)))
+    checkUnique(p.rules, `people.${i}.rules`, (path, m) => report(['people', i, 'rules', path[1]!, 'id'], m))
+  })
+  cfg.devices.forEach((d, i) => {
+    if (!ctx.deviceTypes.has(d.type)) report(['devices', i, 'type'], `unknown device type '${d.type}' (known: ${[...ctx.deviceTypes.keys()].join(', ')})`)
+    if (!sites.has(d.site)) report(['devices', i, 'site'], `unknown site '${d.site}'`)
+    const owner = people.get(d.person)
+    if (!owner) report(['devices', i, 'person'], `unknown person '${d.person}'`)
+    else if (owner.site !== d.site) report(['devices', i, 'site'], `device is at site '${d.site}' but its person is at site '${owner.site}'`)
+  })
+  cfg.pagers.forEach((pg, i) => {
+    if (!users.has(pg.user)) report(['pagers', i, 'user'], `unknown user '${pg.user}'`)
+    if (!ctx.pagerProtocols.includes(pg.protocol)) report(['pagers', i, 'protocol'], `unknown pager protocol '${pg.protocol}' (known: ${ctx.pagerProtocols.join(', ')})`)
+  })
+  const withPager = new Set(cfg.pagers.map((p) => p.user))
+  cfg.users.forEach((u, i) => {
+    if (u.role === 'carer' && !withPager.has(u.id)) report(['users', i], `carer '${u.id}' has no pager, so alerts cannot reach them`)
+  })
+}
+
+function checkRule(r: RuleConfig, personId: string, devices: Map<string, DeviceConfig>, ctx: SchemaContext, report: Report): void {
+  const d = devices.get(r.device)
+  if (!d) return report(['device'], `unknown device '${r.device}'`)
+  if (d.person !== personId) return report(['device'], `device '${r.device}' belongs to person '${d.person}', not to this person`)
+  const events = ctx.deviceTypes.get(d.type)
+  if (!events) return
+  const needed = r.kind === 'bed_exit' ? ['out_of_bed', 'in_bed'] : [r.on, ...(r.clears ? [r.clears] : [])]
+  for (const e of needed) {
+    if (!events.includes(e)) report([r.kind === 'bed_exit' ? 'device' : e === r.on ? 'on' : 'clears'], `device type '${d.type}' never sends '${e}', so this rule can never fire`)
+  }
+}
+
+function isKnownTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-GB', { timeZone: tz })
+    return true
+  } catch {
+    return false
+  }
+}

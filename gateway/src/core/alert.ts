@@ -1,0 +1,55 @@
+/**
+ * Alert and notification vocabulary, after IHE PCD Alert Communication Management
+ * (shared/specs/protocols.md §4.2–4.3): one alert per incident, one notification per recipient per attempt.
+ */
+export const alertStates = ['new', 'active', 'escalated', 'acknowledged', 'resolved', 'cancelled', 'closed'] as const
+export type AlertState = (typeof alertStates)[number]
+
+export const notificationStates = [
+  'queued', 'sent', 'delivered', 'read', 'accepted', 'rejected', 'failed', 'undeliverable', 'expired', 'cancelled',
+] as const
+export type NotificationState = (typeof notificationStates)[number]
+
+/** IHE priority (PH/PM/PL). ESPA priority 1 → high, 2 → medium, 3 → low (protocols.md §4.2). */
+export const priorities = ['high', 'medium', 'low'] as const
+export type Priority = (typeof priorities)[number]
+
+/** Care events (bed exit, seizure), technical (battery, silence) or advisory (test call). */
+export type AlertKind = 'care' | 'technical' | 'advisory'
+
+export interface Alert {
+  readonly id: string
+  readonly siteId: string
+  /** Pseudonymous person id; names never travel with alerts. */
+  readonly personId: string
+  readonly deviceId: string
+  readonly ruleId: string
+  readonly ruleVersion: string
+  readonly kind: AlertKind
+  /** Short class shown on pagers, e.g. "BED EXIT". Never a diagnosis. */
+  readonly alertClass: string
+  readonly priority: Priority
+  readonly state: AlertState
+  readonly raisedAt: number
+  readonly updatedAt: number
+  readonly acceptedBy: string | null
+  readonly acceptedAt: number | null
+  /** Journal seq of the event that triggered the alert. */
+  readonly triggerEventSeq: number | null
+  /** How many times the same condition triggered while this alert was open. */
+  readonly triggerCount: number
+}
+
+export interface Notification {
+  readonly id: string
+  readonly alertId: string
+  readonly userId: string
+  readonly pagerId: string
+  readonly protocol: string
+  readonly attempt: number
+  readonly state: NotificationState
+  /** Text sent to the pager, from the person's template. */
+  readonly text: string
+  readonly createdAt: number
+  readonly updatedAt: number
+}

@@ -1,0 +1,36 @@
+/** Kinds of audit row. Every state change and every input the gateway refuses writes exactly one. */
+export const auditKinds = [
+  'gateway.started',
+  'gateway.stopped',
+  'event.received',
+  'event.duplicate',
+  'input.rejected',
+  'processing.failed',
+  'rule.decision',
+  'alert.transition',
+  'alert.repeat',
+  'notification.transition',
+  'pager.text_truncated',
+  'access.refused',
+  'command.refused',
+  'credential.issued',
+] as const
+export type AuditKind = (typeof auditKinds)[number]
+
+/** One audit row as written. `personId` is pseudonymous; names never enter the audit. */
+export interface AuditEntry {
+  readonly at: number
+  readonly kind: AuditKind
+  /** Who caused it: `device:<id>`, `user:<id>`, `rule:<id>`, `gateway`. */
+  readonly actor: string
+  readonly alertId?: string | null
+  readonly deviceId?: string | null
+  readonly personId?: string | null
+  readonly eventSeq?: number | null
+  readonly detail: Readonly<Record<string, unknown>>
+}
+
+/** An audit row as read back. */
+export interface AuditRecord extends AuditEntry {
+  readonly seq: number
+}

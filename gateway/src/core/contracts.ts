@@ -1,0 +1,74 @@
+import type { Alert, AlertState, Notification, NotificationState } from './alert.js'
+import type { AuditEntry, AuditRecord } from './audit.js'
+import type { DeviceEvent } from './event.js'
+
+/**
+ * Repository roles the stages need. Stages receive these objects (serialport `binding` style) and never
+ * import the store, so they can be tested with in-memory implementations.
+ */
+export interface AuditLog {
+  append(entry: AuditEntry): number
+  forAlert(alertId: string): AuditRecord[]
+}
+
+export interface EventJournal {
+  /** Insert an accepted event; returns its seq, or null when `(deviceId, eventId)` is already journaled. */
+  insert(event: Omit<DeviceEvent, 'seq'>, status: 'processed' | 'failed'): number | null
+  findSeq(deviceId: string, eventId: string): number | null
+}
+
+export interface AlertRepository {
+  insert(alert: Alert & { conditionKey: string }): void
+  get(id: string): Alert | null
+  findOpenByCondition(conditionKey: string): Alert | null
+  update(id: string, changes: Partial<Pick<Alert, 'state' | 'updatedAt' | 'acceptedBy' | 'acceptedAt' | 'triggerCount'>>): void
+  list(filter: { states?: readonly AlertState[]; limit: number }): Alert[]
+}
+
+export interface NotificationRepository {
+  insert(n: Notification): void
+  get(id: string): Notification | null
+  forAlert(alertId: string): Notification[]
+  setState(id: string, state: NotificationState, at: number): void
+  queued(): Notification[]
+  /** This user's notifications for alerts that are still open. */
+  openForUser(userId: string): Notification[]
+}
+
+export interface RuleStateRepository {
+  get(personId: string, ruleId: string): unknown
+  put(personId: string, ruleId: string, state: unknown): void
+}
+
+/** A stored deadline. `key` is unique: setting a key again moves the deadline. */
+export interface TimerRecord {
+  readonly key: string
+  readonly dueAt: number
+  readonly personId: string
+  readonly ruleId: string
+  readonly createdEventSeq: number | null
+}
+
+export interface TimerRepository {
+  set(t: TimerRecord): void
+  clear(key: string): boolean
+  get(key: string): TimerRecord | null
+  due(now: number): TimerRecord[]
+  next(): TimerRecord | null
+}
+
+export interface CredentialRepository {
+  get(principal: string): { kind: 'device' | 'user'; secretHash: string; revoked: boolean } | null
+  put(principal: string, kind: 'device' | 'user', secretHash: string, at: number): void
+}
+
+/** Everything persistent, as one object passed to the pipeline. */
+export interface Repositories {
+  readonly audit: AuditLog
+  readonly journal: EventJournal
+  readonly alerts: AlertRepository
+  readonly notifications: NotificationRepository
+  readonly ruleState: RuleStateRepository
+  readonly timers: TimerRepository
+  readonly credentials: CredentialRepository
+}

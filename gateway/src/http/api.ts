@@ -1,0 +1,91 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { type ConfigIndex, userMaySee } from '../config/config-index.js'
+import type { AlertState } from '../core/alert.js'
+import { alertStates } from '../core/alert.js'
+import type { AlertRepository, AuditLog, NotificationRepository } from '../core/contracts.js'
+import { gatewayError } from '../core/errors.js'
+import type { AckChannel } from '../lifecycle/alert-service.js'
+import { openAlertStates } from '../lifecycle/transitions.js'
+import { readJsonBody, sendJson } from './http-util.js'
+import { alertView, auditView, notificationView } from './views.js'
+
+export interface ApiDeps {
+  readonly index: ConfigIndex
+  readonly alerts: AlertRepository
+  readonly notifications: NotificationRepository
+  readonly audit: AuditLog
+  readonly accept: (alertId: string, userId: string, via: AckChannel) => Promise<unknown>
+  readonly metrics: () => string
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse, userId: string, params: string[], url: URL) => Promise<void> | void
+
+/** Roles allowed to read the audit trail and metrics. */
+const oversight = new Set(['team_leader', 'at_admin', 'auditor'])
+
+/**
+ * The HTTP API (docs/api.md). Every route requires an authenticated user; the route decides what that
+ * user's role may see or do. Routes are a table: method, pattern, handler.
+ */
+export function createApi(deps: ApiDeps) {
+  const { index } = deps
+  const role = (userId: string) => index.users.get(userId)?.role
+
+  function visibleAlert(id: string, userId: string) {
+    const alert = deps.alerts.get(id)
+    if (!alert || !userMaySee(index, userId, alert.personId)) throw gatewayError('GW_ERR_ALERT_NOT_FOUND', [id])
+    return alert
+  }
+
+  const routes: [string, RegExp, Handler][] = [
+    ['GET', /^\/api\/alerts$/, (_req, res, userId, _p, url) => {
+      const state = url.searchParams.get('state') ?? 'all'
+      let states: readonly AlertState[] | undefined
+      if (state === 'open') states = openAlertStates
+      else if (state !== 'all') {
+        if (!(alertStates as readonly string[]).includes(state)) throw gatewayError('GW_ERR_API_BAD_REQUEST', [`state must be open, all or one of ${alertStates.join(', ')}`])
+        states = [state as AlertState]
+      }
+      const limit = Number(url.searchParams.get('limit') ?? 100)
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw gatewayError('GW_ERR_API_BAD_REQUEST', ['limit must be an integer from 1 to 1000'])
+      const list = deps.alerts.list({ states, limit }).filter((a) => userMaySee(index, userId, a.personId))
+      sendJson(res, 200, { alerts: list.map((a) => alertView(index, a)) })
+    }],
+    ['GET', /^\/api\/alerts\/([A-Za-z0-9_-]{1,64})$/, (_req, res, userId, [id]) => {
+      const alert = visibleAlert(id!, userId)
+      sendJson(res, 200, { alert: alertView(index, alert), notifications: deps.notifications.forAlert(alert.id).map(notificationView) })
+    }],
+    ['POST', /^\/api\/alerts\/([A-Za-z0-9_-]{1,64})\/accept$/, async (req, res, userId, [id]) => {
+      await readJsonBody(req)
+      visibleAlert(id!, userId)
+      await deps.accept(id!, userId, 'api')
+      sendJson(res, 200, { alert: alertView(index, deps.alerts.get(id!)!) })
+    }],
+    ['GET', /^\/api\/audit$/, (_req, res, userId, _p, url) => {
+      const alertId = url.searchParams.get('alert')
+      if (!alertId) throw gatewayError('GW_ERR_API_BAD_REQUEST', ['the alert query parameter is required, e.g. /api/audit?alert=<id>'])
+      const alert = visibleAlert(alertId, userId)
+      if (!oversight.has(role(userId) ?? '') && !userMaySee(index, userId, alert.personId)) throw gatewayError('GW_ERR_AUTH_FORBIDDEN', ['your role may not read the audit trail'])
+      sendJson(res, 200, { alert_id: alertId, timeline: deps.audit.forAlert(alertId).map(auditView) })
+    }],
+    ['GET', /^\/metrics$/, (_req, res, userId) => {
+      if (!oversight.has(role(userId) ?? '')) throw gatewayError('GW_ERR_AUTH_FORBIDDEN', ['your role may not read metrics'])
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' })
+      res.end(deps.metrics())
+    }],
+  ]
+
+  return {
+    /** Find the route for a request; null when none matches the path. */
+    match(method: string, path: string): { handler: Handler; params: string[] } | 'method_not_allowed' | null {
+      let pathMatched = false
+      for (const [m, re, handler] of routes) {
+        const found = re.exec(path)
+        if (!found) continue
+        pathMatched = true
+        if (m === method) return { handler, params: found.slice(1) }
+      }
+      return pathMatched ? 'method_not_allowed' : null
+    },
+  }
+}

@@ -1,0 +1,119 @@
+import type { Logger } from 'pino'
+import type { WebSocket } from 'ws'
+import { type ConfigIndex, userMaySee } from '../config/config-index.js'
+import type { AlertRepository, NotificationRepository } from '../core/contracts.js'
+import { isGatewayError } from '../core/errors.js'
+import type { Page } from '../core/pager.js'
+import type { AckChannel } from '../lifecycle/alert-service.js'
+import { openAlertStates } from '../lifecycle/transitions.js'
+import { alertView, notificationView } from './views.js'
+
+interface Session {
+  readonly ws: WebSocket
+  readonly userId: string
+}
+
+export interface LiveHubDeps {
+  readonly index: ConfigIndex
+  readonly alerts: AlertRepository
+  readonly notifications: NotificationRepository
+  readonly accept: (alertId: string, userId: string, via: AckChannel) => Promise<unknown>
+  readonly delivered: (notificationId: string, userId: string) => Promise<void>
+  readonly log: Logger
+}
+
+/** How many recent alerts a snapshot carries besides the open ones. */
+const SNAPSHOT_RECENT = 200
+
+/**
+ * Live screens over WebSocket (soft pagers and boards). On every (re)connect a screen gets a full
+ * snapshot, so nothing raised while it was disconnected is missed; after that, every committed change.
+ */
+export function createLiveHub(deps: LiveHubDeps) {
+  const sessions = new Set<Session>()
+  const { index } = deps
+
+  function send(s: Session, msg: unknown): void {
+    if (s.ws.readyState === s.ws.OPEN) s.ws.send(JSON.stringify(msg))
+  }
+
+  function snapshot(userId: string) {
+    const open = deps.alerts.list({ states: openAlertStates, limit: 1000 })
+    const recent = deps.alerts.list({ limit: SNAPSHOT_RECENT })
+    const byId = new Map([...open, ...recent].map((a) => [a.id, a]))
+    const alerts = [...byId.values()].filter((a) => userMaySee(index, userId, a.personId)).map((a) => alertView(index, a))
+    return { type: 'snapshot', alerts, notifications: deps.notifications.openForUser(userId).map(notificationView) }
+  }
+
+  async function onMessage(s: Session, data: string): Promise<void> {
+    let msg: { type?: unknown; alert_id?: unknown; notification_id?: unknown; request_id?: unknown }
+    try {
+      msg = JSON.parse(data) as typeof msg
+    } catch {
+      return send(s, { type: 'result', request_id: null, ok: false, error: { code: 'GW_ERR_API_BAD_REQUEST', message: 'message is not valid JSON' } })
+    }
+    const requestId = typeof msg.request_id === 'string' ? msg.request_id.slice(0, 64) : null
+    try {
+      if (msg.type === 'accept' && typeof msg.alert_id === 'string') await deps.accept(msg.alert_id, s.userId, 'soft_pager')
+      else if (msg.type === 'delivered' && typeof msg.notification_id === 'string') await deps.delivered(msg.notification_id, s.userId)
+      else throw Object.assign(new Error(`unknown message type '${String(msg.type)}' or missing id`), { code: 'GW_ERR_API_BAD_REQUEST' })
+      if (requestId) send(s, { type: 'result', request_id: requestId, ok: true })
+    } catch (err) {
+      const code = isGatewayError(err) ? err.code : ((err as { code?: string }).code ?? 'GW_ERR_BUG')
+      send(s, { type: 'result', request_id: requestId, ok: false, error: { code, message: (err as Error).message } })
+    }
+  }
+
+  return {
+    /** Register an authenticated screen. */
+    attach(ws: WebSocket, userId: string): void {
+      const s: Session = { ws, userId }
+      sessions.add(s)
+      const user = index.users.get(userId)!
+      send(s, { type: 'hello', user: { id: user.id, role: user.role, display_name: user.display_name } })
+      send(s, snapshot(userId))
+      ws.on('message', (data) => void onMessage(s, data.toString()))
+      ws.on('close', () => sessions.delete(s))
+      ws.on('error', (err) => deps.log.debug({ err, user: userId }, 'websocket error'))
+    },
+
+    /** Push committed alert changes (and their notifications) to every screen allowed to see them. */
+    alertsChanged(ids: Iterable<string>): void {
+      for (const id of ids) {
+        const alert = deps.alerts.get(id)
+        if (!alert) continue
+        const view = { type: 'alert', alert: alertView(index, alert) }
+        const notes = deps.notifications.forAlert(id)
+        for (const s of sessions) {
+          if (!userMaySee(index, s.userId, alert.personId)) continue
+          send(s, view)
+          for (const n of notes) if (n.userId === s.userId) send(s, { type: 'notification', notification: notificationView(n) })
+        }
+      }
+    },
+
+    /** Soft pager driver transport: show a page on the addressee's open screens. */
+    pushPage(page: Page): number {
+      const n = deps.notifications.get(page.notificationId)
+      if (!n) return 0
+      let count = 0
+      for (const s of sessions) {
+        if (s.userId !== page.userId) continue
+        send(s, { type: 'notification', notification: notificationView(n) })
+        count++
+      }
+      return count
+    },
+
+    /** Close every screen (shutdown), with "going away". */
+    closeAll(): void {
+      for (const s of sessions) s.ws.close(1001, 'gateway shutting down')
+    },
+
+    get size(): number {
+      return sessions.size
+    },
+  }
+}
+
+export type LiveHub = ReturnType<typeof createLiveHub>

@@ -1,0 +1,172 @@
+import { mkdirSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { randomBytes, randomUUID } from 'node:crypto'
+import { pino, type Logger } from 'pino'
+import { startBroker } from '../../broker/src/index.js'
+import { deviceAdapters } from '../../device-adapters/src/index.js'
+import { pagerDrivers } from '../../pager-bridge/src/index.js'
+import { createAuthenticator } from './access/authenticator.js'
+import { issueMissingCredentials } from './access/provisioning.js'
+import { indexConfig } from './config/config-index.js'
+import { loadConfig } from './config/load.js'
+import { type GatewayOptions, parseOptions } from './config/options.js'
+import { systemClock, type Clock } from './core/clock.js'
+import type { PagerDriver } from './core/pager.js'
+import { isGatewayError } from './core/errors.js'
+import { createApi } from './http/api.js'
+import { createLiveHub } from './http/live-hub.js'
+import { startHttpServer } from './http/server.js'
+import { loadStaticFiles } from './http/static-files.js'
+import { renderMetrics } from './metrics.js'
+import { createPipeline } from './pipeline.js'
+import { createDispatcher } from './routing/dispatcher.js'
+import { createTimerScheduler } from './scheduler/timer-scheduler.js'
+import { startStatusPublisher } from './status-publisher.js'
+import { createRepositories, openDatabase } from './store/index.js'
+import { GroupCommitter } from './store/group-commit.js'
+
+const webDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'web')
+
+export interface RunningGateway {
+  readonly mqttPort: number
+  readonly httpPort: number
+  readonly credentialsFile: string
+  stop(): Promise<void>
+}
+
+/** The schema's view of the registries: device types and their events, pager protocols. */
+export const registryContext = {
+  deviceTypes: new Map(deviceAdapters.map((a) => [a.id, Object.keys(a.events)])),
+  pagerProtocols: Object.keys(pagerDrivers),
+}
+
+/**
+ * The composition root: the only place that knows concrete adapters, drivers, aedes and SQLite.
+ * config → logger → store → credentials → pipeline → screens, drivers, timers → broker.
+ */
+export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clock = systemClock): Promise<RunningGateway> {
+  const config = loadConfig(opts.configFile, registryContext)
+  const index = indexConfig(config)
+  mkdirSync(opts.dataDir, { recursive: true })
+  const db = openDatabase(join(opts.dataDir, 'gateway.db'))
+  const repos = createRepositories(db)
+  const credentialsFile = resolve(opts.dataDir, 'new-credentials.json')
+  const issued = await issueMissingCredentials(repos, { devices: config.devices.map((d) => d.id), users: config.users.map((u) => u.id) }, credentialsFile, clock.now())
+  const issuedCount = Object.keys(issued.devices).length + Object.keys(issued.users).length
+  if (issuedCount > 0) log.warn({ count: issuedCount, file: credentialsFile }, 'issued new credentials; hand them over from this file (mode 0600), then delete it')
+  const auth = createAuthenticator(repos.credentials)
+
+  const counters = { eventsAccepted: 0, duplicates: 0, rejections: new Map<string, number>() }
+  // Late-bound: the committer's after-commit hook needs the hub, dispatcher and scheduler built below.
+  let afterCommit: (fx: import('./core/effects.js').Effects) => void = () => undefined
+  const committer = new GroupCommitter(db, (fx) => afterCommit(fx))
+  const newId = (prefix: 'al' | 'nt') => `${prefix}-${randomUUID()}`
+  const pipeline = createPipeline({ index, decoders: new Map(deviceAdapters.map((a) => [a.id, a])), repos, transact: (run, recover) => committer.submit(run, recover), newId, log: log.child({ module: 'gateway.pipeline' }), rejections: counters.rejections })
+
+  const hub = createLiveHub({
+    index, alerts: repos.alerts, notifications: repos.notifications, log: log.child({ module: 'gateway.live' }),
+    accept: (alertId, userId, via) => pipeline.accept(alertId, userId, via, clock.now()),
+    delivered: (id, userId) => pipeline.delivered(id, userId, clock.now()),
+  })
+  const drivers = new Map<string, PagerDriver>()
+  for (const p of config.pagers) drivers.set(p.id, pagerDrivers[p.protocol]!.create({}, { pushToScreens: (page) => hub.pushPage(page) }))
+  const dispatcher = createDispatcher({
+    drivers, log: log.child({ module: 'gateway.routing' }),
+    loadNotification: (id) => repos.notifications.get(id),
+    loadAlert: (id) => repos.alerts.get(id),
+    report: (id, event, detail) => pipeline.report(id, event, clock.now(), detail),
+  })
+  const scheduler = createTimerScheduler({ clock, log: log.child({ module: 'gateway.timers' }), nextDueAt: () => repos.timers.next()?.dueAt ?? null, fireDue: (now) => pipeline.fireDueTimers(now) })
+  afterCommit = (fx) => {
+    if (fx.alertsChanged.size) hub.alertsChanged(fx.alertsChanged)
+    if (fx.notificationsToSend.length) dispatcher.dispatch(fx.notificationsToSend)
+    if (fx.timersChanged) scheduler.reschedule()
+  }
+
+  const refused = (actor: string, what: string, reason: string) => {
+    log.warn({ actor, what, reason }, 'access refused')
+    committer.submit(() => repos.audit.append({ at: clock.now(), kind: 'access.refused', actor, detail: { what, reason } })).catch((err: unknown) => log.error({ err }, 'could not audit a refusal'))
+  }
+
+  const http = await startHttpServer({
+    host: opts.host, port: opts.httpPort, hub, staticFiles: loadStaticFiles(webDir), log: log.child({ module: 'gateway.http' }),
+    authenticate: (token) => auth.userToken(token), refused,
+    health: () => ({ status: 'ok', commit_backlog: committer.backlog }),
+    api: createApi({ index, alerts: repos.alerts, notifications: repos.notifications, audit: repos.audit, accept: (id, userId, via) => pipeline.accept(id, userId, via, clock.now()),
+      metrics: () => renderMetrics({ ...counters, screens: hub.size, commitBacklog: committer.backlog }) }),
+  })
+
+  // Recovery before devices can connect: deadlines that passed while down fire now; the outbox is resent.
+  await committer.submit(() => repos.audit.append({ at: clock.now(), kind: 'gateway.started', actor: 'gateway', detail: { pid: process.pid, config_file: opts.configFile } }))
+  scheduler.start()
+  dispatcher.dispatch(repos.notifications.queued().map((n) => n.id))
+
+  const internalToken = randomBytes(32).toString('base64url')
+  const broker = await startBroker({
+    host: opts.host, port: opts.mqttPort, internalToken,
+    authenticate: (username, password) => auth.device(username, password.toString('utf8')),
+    onRefused: (what, clientId, reason) => refused(`mqtt-client:${clientId}`, `mqtt ${what}`, reason),
+    async onPublish(principal, clientId, topic, payload) {
+      const outcome = await pipeline.ingest({ transport: 'mqtt', topic, payload, principal: principal?.username ?? null, clientId, receivedAt: clock.now() })
+      if (outcome.status === 'accepted') counters.eventsAccepted++
+      else if (outcome.status === 'duplicate') counters.duplicates++
+    },
+  })
+  const status = await startStatusPublisher(`mqtt://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${broker.port}`, internalToken, config.sites.map((s) => s.id))
+
+  log.info({ mqtt: `mqtt://${opts.host}:${broker.port}`, http: `http://${opts.host}:${http.port}`, mqtt_port: broker.port, http_port: http.port, data_dir: resolve(opts.dataDir), config_file: opts.configFile }, 'gateway listening')
+
+  let stopping: Promise<void> | null = null
+  return {
+    mqttPort: broker.port,
+    httpPort: http.port,
+    credentialsFile,
+    stop() {
+      stopping ??= (async () => {
+        scheduler.stop()
+        dispatcher.stop()
+        await status.close().catch(() => undefined)
+        await broker.close()
+        await http.close()
+        await committer.submit(() => repos.audit.append({ at: clock.now(), kind: 'gateway.stopped', actor: 'gateway', detail: {} })).catch(() => undefined)
+        db.close()
+      })()
+      return stopping
+    },
+  }
+}
+
+async function main(): Promise<void> {
+  let opts: GatewayOptions
+  try {
+    opts = parseOptions(process.argv.slice(2), process.env)
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`)
+    process.exit(2)
+  }
+  const log = pino({ level: opts.logLevel, base: { service: 'care-gateway' } })
+  let gw: RunningGateway
+  try {
+    gw = await startGateway(opts, log)
+  } catch (err) {
+    // Start-up errors (invalid configuration above all) print every problem and stop.
+    process.stderr.write(`gateway did not start: ${isGatewayError(err) ? `${err.code}: ${err.message}` : (err as Error).stack}\n`)
+    process.exit(1)
+  }
+  const base = `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${gw.httpPort}`
+  process.stderr.write(
+    `\nCare alert gateway running\n  MQTT broker   mqtt://${opts.host}:${gw.mqttPort}\n  Team board    ${base}/board\n  Soft pager    ${base}/pager\n  API           ${base}/api/alerts\n  Credentials   ${gw.credentialsFile} (issued on first start; open a page as ${base}/pager#token=<token>)\n\n`,
+  )
+  const shutdown = (signal: string) => {
+    log.info({ signal }, 'shutting down')
+    gw.stop().then(() => process.exit(0), (err: unknown) => {
+      log.error({ err }, 'shutdown failed')
+      process.exit(1)
+    })
+  }
+  process.once('SIGTERM', () => shutdown('SIGTERM'))
+  process.once('SIGINT', () => shutdown('SIGINT'))
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) void main()

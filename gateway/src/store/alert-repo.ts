@@ -1,0 +1,56 @@
+import type { Alert, AlertKind, AlertState, Priority } from '../core/alert.js'
+import type { AlertRepository } from '../core/contracts.js'
+import type { Db } from './db.js'
+
+interface Row {
+  id: string; site_id: string; person_id: string; device_id: string; rule_id: string; rule_version: string; condition_key: string
+  kind: string; alert_class: string; priority: string; state: string; raised_at: number; updated_at: number
+  accepted_by: string | null; accepted_at: number | null; trigger_event_seq: number | null; trigger_count: number
+}
+
+function toAlert(r: Row): Alert {
+  return {
+    id: r.id, siteId: r.site_id, personId: r.person_id, deviceId: r.device_id, ruleId: r.rule_id, ruleVersion: r.rule_version,
+    kind: r.kind as AlertKind, alertClass: r.alert_class, priority: r.priority as Priority, state: r.state as AlertState,
+    raisedAt: r.raised_at, updatedAt: r.updated_at, acceptedBy: r.accepted_by, acceptedAt: r.accepted_at,
+    triggerEventSeq: r.trigger_event_seq, triggerCount: r.trigger_count,
+  }
+}
+
+const columns: Record<string, string> = { state: 'state', updatedAt: 'updated_at', acceptedBy: 'accepted_by', acceptedAt: 'accepted_at', triggerCount: 'trigger_count' }
+
+export function createAlertRepo(db: Db): AlertRepository {
+  const insert = db.prepare(`INSERT INTO alerts (id, site_id, person_id, device_id, rule_id, rule_version, condition_key, kind, alert_class, priority, state, raised_at, updated_at, accepted_by, accepted_at, trigger_event_seq, trigger_count)
+    VALUES (@id, @siteId, @personId, @deviceId, @ruleId, @ruleVersion, @conditionKey, @kind, @alertClass, @priority, @state, @raisedAt, @updatedAt, @acceptedBy, @acceptedAt, @triggerEventSeq, @triggerCount)`)
+  const get = db.prepare('SELECT * FROM alerts WHERE id = ?')
+  const openByCondition = db.prepare("SELECT * FROM alerts WHERE condition_key = ? AND state NOT IN ('resolved', 'cancelled', 'closed') ORDER BY raised_at DESC LIMIT 1")
+  const updates = new Map<string, ReturnType<Db['prepare']>>()
+  return {
+    insert: (a) => void insert.run(a),
+    get: (id) => {
+      const r = get.get(id) as Row | undefined
+      return r ? toAlert(r) : null
+    },
+    findOpenByCondition: (key) => {
+      const r = openByCondition.get(key) as Row | undefined
+      return r ? toAlert(r) : null
+    },
+    update(id, changes) {
+      const keys = Object.keys(changes).filter((k) => k in columns).sort()
+      if (keys.length === 0) return
+      const sig = keys.join(',')
+      let stmt = updates.get(sig)
+      if (!stmt) {
+        stmt = db.prepare(`UPDATE alerts SET ${keys.map((k) => `${columns[k]} = @${k}`).join(', ')} WHERE id = @id`)
+        updates.set(sig, stmt)
+      }
+      stmt.run({ ...changes, id })
+    },
+    list({ states, limit }) {
+      const rows = states && states.length
+        ? (db.prepare(`SELECT * FROM alerts WHERE state IN (${states.map(() => '?').join(',')}) ORDER BY raised_at DESC LIMIT ?`).all(...states, limit) as Row[])
+        : (db.prepare('SELECT * FROM alerts ORDER BY raised_at DESC LIMIT ?').all(limit) as Row[])
+      return rows.map(toAlert)
+    },
+  }
+}

@@ -1,0 +1,26 @@
+import type { AuditLog } from '../core/contracts.js'
+import type { AuditEntry, AuditKind, AuditRecord } from '../core/audit.js'
+import type { Db } from './db.js'
+
+interface Row { seq: number; at: number; kind: string; actor: string; alert_id: string | null; device_id: string | null; person_id: string | null; event_seq: number | null; detail: string }
+
+function toRecord(r: Row): AuditRecord {
+  return { seq: r.seq, at: r.at, kind: r.kind as AuditKind, actor: r.actor, alertId: r.alert_id, deviceId: r.device_id, personId: r.person_id, eventSeq: r.event_seq, detail: JSON.parse(r.detail) as Record<string, unknown> }
+}
+
+export function createAuditRepo(db: Db): AuditLog {
+  const insert = db.prepare('INSERT INTO audit (at, kind, actor, alert_id, device_id, person_id, event_seq, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+  // The alert's own rows, plus the rows of the events that led to it (received, rule decisions before it existed).
+  const forAlert = db.prepare(`
+    SELECT * FROM audit WHERE alert_id = ?1
+    UNION
+    SELECT a.* FROM audit a WHERE a.event_seq IN (SELECT DISTINCT event_seq FROM audit WHERE alert_id = ?1 AND event_seq IS NOT NULL) AND a.alert_id IS NULL
+    ORDER BY seq`)
+  return {
+    append(e: AuditEntry): number {
+      const r = insert.run(e.at, e.kind, e.actor, e.alertId ?? null, e.deviceId ?? null, e.personId ?? null, e.eventSeq ?? null, JSON.stringify(e.detail))
+      return Number(r.lastInsertRowid)
+    },
+    forAlert: (alertId) => (forAlert.all(alertId) as Row[]).map(toRecord),
+  }
+}

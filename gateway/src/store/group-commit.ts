@@ -1,0 +1,89 @@
+import { createEffects, type Effects, mergeEffects } from '../core/effects.js'
+import { gatewayError } from '../core/errors.js'
+import type { Db } from './db.js'
+
+interface Pending<T> {
+  readonly run: (fx: Effects) => T
+  readonly recover: ((err: unknown, fx: Effects) => T) | undefined
+  readonly resolve: (v: T) => void
+  readonly reject: (e: unknown) => void
+}
+
+/**
+ * The single writer. Every change to the database goes through `submit`; all work submitted in the same
+ * turn of the event loop commits in ONE transaction (one fsync under synchronous=FULL), and each promise
+ * resolves only after that commit. This is how PUBACKs wait for durability without one fsync per event
+ * (issue 9: ~9,000 fsyncs/s caps throughput otherwise).
+ *
+ * Each item runs in its own savepoint: an item that throws is rolled back alone, then `recover` runs
+ * (e.g. to journal the event as failed and audit why), so one bad event never costs the others.
+ * Effects are applied only after commit, by `onCommitted`.
+ */
+export class GroupCommitter {
+  private pending: Pending<unknown>[] = []
+  private scheduled = false
+
+  constructor(
+    private readonly db: Db,
+    private readonly onCommitted: (fx: Effects) => void,
+  ) {}
+
+  /** Run `run` inside the next group transaction; resolves after it is durably committed. */
+  submit<T>(run: (fx: Effects) => T, recover?: (err: unknown, fx: Effects) => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ run, recover, resolve, reject } as Pending<unknown>)
+      if (!this.scheduled) {
+        this.scheduled = true
+        setImmediate(() => this.flush())
+      }
+    })
+  }
+
+  /** Items waiting for the next commit (for metrics). */
+  get backlog(): number {
+    return this.pending.length
+  }
+
+  private flush(): void {
+    this.scheduled = false
+    const batch = this.pending
+    this.pending = []
+    if (batch.length === 0) return
+    const outcomes: { ok: boolean; value: unknown }[] = []
+    const committed = createEffects()
+    try {
+      this.db.transaction(() => {
+        for (const item of batch) outcomes.push(this.runOne(item, committed))
+      })()
+    } catch (err) {
+      const failure = gatewayError('GW_ERR_STORE_WRITE_FAILED', [(err as Error).message], {}, err)
+      for (const item of batch) item.reject(failure)
+      return
+    }
+    batch.forEach((item, i) => {
+      const o = outcomes[i]!
+      if (o.ok) item.resolve(o.value)
+      else item.reject(o.value)
+    })
+    this.onCommitted(committed)
+  }
+
+  private runOne(item: Pending<unknown>, committed: Effects): { ok: boolean; value: unknown } {
+    const fx = createEffects()
+    try {
+      const value = this.db.transaction(() => item.run(fx))()
+      mergeEffects(committed, fx)
+      return { ok: true, value }
+    } catch (err) {
+      if (!item.recover) return { ok: false, value: err }
+      const rfx = createEffects()
+      try {
+        const value = this.db.transaction(() => item.recover!(err, rfx))()
+        mergeEffects(committed, rfx)
+        return { ok: true, value }
+      } catch (err2) {
+        return { ok: false, value: err2 }
+      }
+    }
+  }
+}

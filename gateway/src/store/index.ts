@@ -1,0 +1,22 @@
+import type { Repositories } from '../core/contracts.js'
+import { createAlertRepo } from './alert-repo.js'
+import { createAuditRepo } from './audit-repo.js'
+import type { Db } from './db.js'
+import { createJournalRepo } from './journal-repo.js'
+import { createNotificationRepo } from './notification-repo.js'
+import { createCredentialRepo, createRuleStateRepo, createTimerRepo } from './state-repos.js'
+
+export { openDatabase, type Db } from './db.js'
+
+/** The SQLite implementation of every repository role. */
+export function createRepositories(db: Db): Repositories {
+  return {
+    audit: createAuditRepo(db),
+    journal: createJournalRepo(db),
+    alerts: createAlertRepo(db),
+    notifications: createNotificationRepo(db),
+    ruleState: createRuleStateRepo(db),
+    timers: createTimerRepo(db),
+    credentials: createCredentialRepo(db),
+  }
+}
