@@ -141,7 +141,7 @@ export function humanise(s) {
 /**
  * Wires the parts both pages share: #connection banner, #token-form, #sign-out,
  * #user and #main. Returns the store and a `send` for page actions.
- * @param {{onMessage?: (m: ServerMessage) => void, onDown?: () => void}} [hooks]
+ * @param {{onMessage?: (m: ServerMessage) => void, onDown?: () => void, onSignedOut?: () => void}} [hooks]
  */
 export function startPage(hooks = {}) {
   const store = createStore();
@@ -151,11 +151,11 @@ export function startPage(hooks = {}) {
   /** @type {ReturnType<typeof connectLive>|null} */ let conn = null;
   /** @type {User|null} */ let user = null;
 
-  /** @param {boolean} up @param {string} text */
-  function setBanner(up, text) {
+  /** @param {boolean} up @param {string} text @param {boolean} [urgent] */
+  function setBanner(up, text, urgent = !up) {
     banner.dataset.connected = String(up);
-    // Assertive only when it goes wrong; "Live" should not interrupt anyone.
-    banner.setAttribute('role', up ? 'status' : 'alert');
+    // Assertive only when a connection is lost; "Live" should not interrupt anyone.
+    banner.setAttribute('role', urgent ? 'alert' : 'status');
     banner.textContent = text;
   }
 
@@ -167,14 +167,15 @@ export function startPage(hooks = {}) {
     main.hidden = true; signOut.hidden = true; form.hidden = false;
     userEl.textContent = 'Not signed in';
     formMsg.textContent = message;
-    setBanner(false, 'Not connected — sign in with your access token');
+    setBanner(false, 'Not connected — sign in with your access token', false);
     input.value = ''; input.focus();
+    hooks.onSignedOut?.();
   }
 
   /** @param {string} token */
   function start(token) {
     form.hidden = true; main.hidden = false; signOut.hidden = false; formMsg.textContent = '';
-    setBanner(false, 'Connecting…');
+    setBanner(false, 'Connecting…', false);
     conn = connectLive(token, {
       onRefused: () => showSignedOut('Access token refused. Paste a current token to sign in again.'),
       onDown: () => { setBanner(false, 'Connection lost — reconnecting…'); hooks.onDown?.(); },

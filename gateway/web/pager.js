@@ -47,6 +47,8 @@ const live = startPage({
     pending.clear();
     render();
   },
+  // The next person to sign in on this phone must hear about every open alert.
+  onSignedOut() { status.textContent = ''; seen.clear(); pending.clear(); },
 });
 live.store.subscribe(render);
 

@@ -9,6 +9,8 @@ import type { DeviceEvent } from './event.js'
 export interface AuditLog {
   append(entry: AuditEntry): number
   forAlert(alertId: string): AuditRecord[]
+  /** Rows matching every given filter, oldest first, at most `limit`. */
+  search(filter: { kind?: string; deviceId?: string; afterSeq?: number; limit: number }): AuditRecord[]
 }
 
 export interface EventJournal {

@@ -63,10 +63,18 @@ export function createApi(deps: ApiDeps) {
     }],
     ['GET', /^\/api\/audit$/, (_req, res, userId, _p, url) => {
       const alertId = url.searchParams.get('alert')
-      if (!alertId) throw gatewayError('GW_ERR_API_BAD_REQUEST', ['the alert query parameter is required, e.g. /api/audit?alert=<id>'])
-      const alert = visibleAlert(alertId, userId)
-      if (!oversight.has(role(userId) ?? '') && !userMaySee(index, userId, alert.personId)) throw gatewayError('GW_ERR_AUTH_FORBIDDEN', ['your role may not read the audit trail'])
-      sendJson(res, 200, { alert_id: alertId, timeline: deps.audit.forAlert(alertId).map(auditView) })
+      if (alertId) {
+        visibleAlert(alertId, userId)
+        return sendJson(res, 200, { alert_id: alertId, timeline: deps.audit.forAlert(alertId).map(auditView) })
+      }
+      // Searching the whole trail is for oversight roles; a carer sees only their alerts' timelines.
+      if (!oversight.has(role(userId) ?? '')) throw gatewayError('GW_ERR_AUTH_FORBIDDEN', ['your role may read only the timelines of your own alerts (use ?alert=<id>)'])
+      const limit = Number(url.searchParams.get('limit') ?? 100)
+      const afterSeq = Number(url.searchParams.get('after') ?? 0)
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw gatewayError('GW_ERR_API_BAD_REQUEST', ['limit must be an integer from 1 to 1000'])
+      if (!Number.isInteger(afterSeq) || afterSeq < 0) throw gatewayError('GW_ERR_API_BAD_REQUEST', ['after must be a non-negative integer audit seq'])
+      const rows = deps.audit.search({ kind: url.searchParams.get('kind') ?? undefined, deviceId: url.searchParams.get('device') ?? undefined, afterSeq, limit })
+      sendJson(res, 200, { entries: rows.map(auditView) })
     }],
     ['GET', /^\/metrics$/, (_req, res, userId) => {
       if (!oversight.has(role(userId) ?? '')) throw gatewayError('GW_ERR_AUTH_FORBIDDEN', ['your role may not read metrics'])

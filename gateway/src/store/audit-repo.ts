@@ -12,15 +12,17 @@ export function createAuditRepo(db: Db): AuditLog {
   const insert = db.prepare('INSERT INTO audit (at, kind, actor, alert_id, device_id, person_id, event_seq, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
   // The alert's own rows, plus the rows of the events that led to it (received, rule decisions before it existed).
   const forAlert = db.prepare(`
-    SELECT * FROM audit WHERE alert_id = ?1
+    SELECT * FROM audit WHERE alert_id = @id
     UNION
-    SELECT a.* FROM audit a WHERE a.event_seq IN (SELECT DISTINCT event_seq FROM audit WHERE alert_id = ?1 AND event_seq IS NOT NULL) AND a.alert_id IS NULL
+    SELECT a.* FROM audit a WHERE a.event_seq IN (SELECT DISTINCT event_seq FROM audit WHERE alert_id = @id AND event_seq IS NOT NULL) AND a.alert_id IS NULL
     ORDER BY seq`)
+  const search = db.prepare(`SELECT * FROM audit WHERE (@kind IS NULL OR kind = @kind) AND (@deviceId IS NULL OR device_id = @deviceId) AND seq > @afterSeq ORDER BY seq LIMIT @limit`)
   return {
+    search: (f) => (search.all({ kind: f.kind ?? null, deviceId: f.deviceId ?? null, afterSeq: f.afterSeq ?? 0, limit: f.limit }) as Row[]).map(toRecord),
     append(e: AuditEntry): number {
       const r = insert.run(e.at, e.kind, e.actor, e.alertId ?? null, e.deviceId ?? null, e.personId ?? null, e.eventSeq ?? null, JSON.stringify(e.detail))
       return Number(r.lastInsertRowid)
     },
-    forAlert: (alertId) => (forAlert.all(alertId) as Row[]).map(toRecord),
+    forAlert: (alertId) => (forAlert.all({ id: alertId }) as Row[]).map(toRecord),
   }
 }
