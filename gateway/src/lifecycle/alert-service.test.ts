@@ -143,7 +143,7 @@ describe('acceptAlert', () => {
     expect(stateOf(alert.id)).toEqual({ 'c-amy': 'cancelled', 'c-bob': 'cancelled' })
   })
 
-  it.each(['c-bob', 'c-amy'])('a second accept (by %s) throws GW_ERR_LIFECYCLE_ALREADY_ACCEPTED naming the first carer and changes nothing', (second) => {
+  it.each(['c-bob', 'tl-kim'])('a second accept by someone else (%s) throws GW_ERR_LIFECYCLE_ALREADY_ACCEPTED naming the first carer and changes nothing', (second) => {
     const alert = raiseAndReport({ 'c-amy': ['send'], 'c-bob': ['send'] })
     acceptAlert(deps, createEffects(), alert.id, 'c-amy', 'soft_pager', T0 + 30_000)
     const before = { alert: repos.alerts.get(alert.id), audit: repos.audit.rows.length, notes: stateOf(alert.id) }
