@@ -69,6 +69,7 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
     accept: (alertId, userId, via) => pipeline.accept(alertId, userId, via, clock.now()),
     delivered: (id, userId) => pipeline.delivered(id, userId, clock.now()),
   })
+  hub.start()
   const drivers = new Map<string, PagerDriver>()
   for (const p of config.pagers) drivers.set(p.id, pagerDrivers[p.protocol]!.create({}, { pushToScreens: (page) => hub.pushPage(page) }))
   const dispatcher = createDispatcher({

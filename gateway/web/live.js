@@ -21,9 +21,9 @@
 /** @typedef {'snapshot'|'alert'|'notification'} ChangeKind */
 
 const TOKEN_KEY = 'care-gateway.token';
-// Base64url only: anything else is not a token and would make the WebSocket
+// Base64url and dots only: anything else is not a token and would make the WebSocket
 // constructor throw (subprotocols must be HTTP tokens).
-const TOKEN_SHAPE = /^[A-Za-z0-9_-]+$/;
+const TOKEN_SHAPE = /^[A-Za-z0-9._-]+$/; // <user_id>.<secret>
 export const OPEN_STATES = ['new', 'active', 'escalated', 'acknowledged'];
 
 /** Take `#token=` from the URL once, then wipe it so it is not left in history or on screen. */
@@ -73,6 +73,19 @@ function connectLive(token, h) {
   let attempt = 0;
   /** @type {ReturnType<typeof setTimeout>|undefined} */ let timer;
   let stopped = false;
+  // The server sends a heartbeat every 15 s. A socket that has been silent for longer than
+  // STALE_MS is treated as lost even if the browser still thinks it is open (phones on Wi-Fi often
+  // lose the connection silently): a stale screen that looks live is a safety failure.
+  const STALE_MS = 35_000;
+  let lastHeard = Date.now();
+  const watchdog = setInterval(() => {
+    const sock = ws;
+    if (!sock || sock.readyState !== WebSocket.OPEN || Date.now() - lastHeard < STALE_MS) return;
+    ws = null;
+    try { sock.close(4000, 'no heartbeat'); } catch { /* already closing */ }
+    h.onDown();
+    if (!stopped) timer = setTimeout(open, 500);
+  }, 5_000);
 
   function open() {
     clearTimeout(timer); timer = undefined;
@@ -81,8 +94,10 @@ function connectLive(token, h) {
     try { sock = new WebSocket(url, ['care-gateway.v1', 'bearer.' + token]); }
     catch { stopped = true; h.onRefused(); return; } // malformed token: retrying cannot help
     ws = sock;
+    lastHeard = Date.now();
     sock.onmessage = (ev) => {
       if (sock !== ws) return; // a late message from a socket we have given up on
+      lastHeard = Date.now();
       /** @type {ServerMessage} */ let msg;
       try { msg = JSON.parse(String(ev.data)); } catch { console.warn('ignored non-JSON message'); return; }
       if (msg.type === 'snapshot') attempt = 0; // only a full resync counts as "back"
@@ -108,7 +123,7 @@ function connectLive(token, h) {
     },
     /** Skip the backoff wait, e.g. when the phone comes back online or to the foreground. */
     retryNow() { if (!ws && !stopped) { attempt = 0; open(); } },
-    close() { stopped = true; clearTimeout(timer); const s = ws; ws = null; s?.close(1000); },
+    close() { stopped = true; clearTimeout(timer); clearInterval(watchdog); const s = ws; ws = null; s?.close(1000); },
   };
 }
 

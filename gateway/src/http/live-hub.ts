@@ -11,7 +11,16 @@ import { alertView, notificationView } from './views.js'
 interface Session {
   readonly ws: WebSocket
   readonly userId: string
+  /** Cleared on every ping, set by the pong: a peer that misses one round is dead. */
+  alive: boolean
 }
+
+/**
+ * Every HEARTBEAT_MS each screen gets a `heartbeat` message (pages treat 35 s of silence as "connection
+ * lost") and a WebSocket ping; a screen that did not answer the previous ping is terminated, so the
+ * server never keeps pushing alerts into a dead socket and counting it as a live screen.
+ */
+export const HEARTBEAT_MS = 15_000
 
 export interface LiveHubDeps {
   readonly index: ConfigIndex
@@ -31,6 +40,7 @@ const SNAPSHOT_RECENT = 200
  */
 export function createLiveHub(deps: LiveHubDeps) {
   const sessions = new Set<Session>()
+  let heartbeat: NodeJS.Timeout | undefined
   const { index } = deps
 
   function send(s: Session, msg: unknown): void {
@@ -67,8 +77,9 @@ export function createLiveHub(deps: LiveHubDeps) {
   return {
     /** Register an authenticated screen. */
     attach(ws: WebSocket, userId: string): void {
-      const s: Session = { ws, userId }
+      const s: Session = { ws, userId, alive: true }
       sessions.add(s)
+      ws.on('pong', () => (s.alive = true))
       const user = index.users.get(userId)!
       send(s, { type: 'hello', user: { id: user.id, role: user.role, display_name: user.display_name } })
       send(s, snapshot(userId))
@@ -105,8 +116,27 @@ export function createLiveHub(deps: LiveHubDeps) {
       return count
     },
 
+    /** Start the heartbeat. */
+    start(): void {
+      heartbeat ??= setInterval(() => {
+        const at = new Date().toISOString()
+        for (const s of sessions) {
+          if (!s.alive) {
+            s.ws.terminate()
+            sessions.delete(s)
+            continue
+          }
+          s.alive = false
+          s.ws.ping()
+          send(s, { type: 'heartbeat', at })
+        }
+      }, HEARTBEAT_MS)
+      heartbeat.unref()
+    },
+
     /** Close every screen (shutdown), with "going away". */
     closeAll(): void {
+      if (heartbeat) clearInterval(heartbeat)
       for (const s of sessions) s.ws.close(1001, 'gateway shutting down')
     },
 

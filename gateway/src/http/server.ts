@@ -42,6 +42,10 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<{ server: S
       res.writeHead(302, { location: '/board' })
       return void res.end()
     }
+    if (method === 'GET' && url.pathname === '/favicon.ico') {
+      res.writeHead(204)
+      return void res.end()
+    }
     // Liveness only: says nothing about people or alerts, so it is open to the local supervisor.
     if (method === 'GET' && url.pathname === '/healthz') return sendJson(res, 200, deps.health())
     const page = pages[url.pathname] ?? (url.pathname.startsWith('/assets/') ? url.pathname.slice('/assets/'.length) : null)
