@@ -114,13 +114,17 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
       const allowed = principal?.username === 'gateway' || (opts.authorizeSubscribe?.(principal, sub.topic) ?? false)
       if (!allowed) {
         opts.onRefused?.('subscribe', client.id, `subscribe to ${sub.topic}`)
-        return done(new Error(`not authorised to subscribe to ${sub.topic}`))
+        // A null subscription is answered with SUBACK 0x80 (failure) and the client stays connected.
+        return done(null, null)
       }
       done(null, sub)
     },
   })
 
+  const sockets = new Set<Socket>()
   const server: Server = createServer((socket) => {
+    sockets.add(socket)
+    socket.once('close', () => sockets.delete(socket))
     socket.setNoDelay(true)
     aedes.handle(socket)
   })
@@ -134,8 +138,11 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
     port,
     aedes,
     async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()))
+      // aedes first: it disconnects its clients, which lets the listener's close() complete.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()))
       await new Promise<void>((resolve) => aedes.close(() => resolve()))
+      for (const s of sockets) s.destroy()
+      await closed
     },
   }
 }
