@@ -29,7 +29,7 @@ export function normalise(msg: { readonly raw: RawMessage; readonly device: Sour
   try {
     decoded = adapter.decode(msg.raw.payload)
   } catch (err) {
-    return { ok: false, error: gatewayError('GW_ERR_BUG', [`adapter '${adapter.id}' threw: ${(err as Error).message}`], {}, err) }
+    return { ok: false, error: gatewayError('GW_ERR_BUG', [`adapter '${adapter.id}' threw: ${err instanceof Error ? err.message : String(err)}`], {}, err) }
   }
   if (!decoded.ok) {
     const code = decoded.reason === 'not_json' ? 'GW_ERR_INPUT_NOT_JSON' : 'GW_ERR_INPUT_BAD_SHAPE'

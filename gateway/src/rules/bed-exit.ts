@@ -34,6 +34,17 @@ export const bedExit: RuleKind<BedExitConfig, BedExitState> = {
     // in_bed
     const away = state.since === null ? 0 : input.at - state.since
     if (state.phase === 'out') {
+      // The deadline may fire late (busy process, restart); the return time decides, not the timer.
+      if (away > delayMs) {
+        return {
+          state: { phase: 'in', since: null },
+          decisions: [
+            raise(rule, `not back in bed within ${rule.delay_s} s (back after ${formatDuration(away)}, before the deadline was processed)`),
+            { outcome: 'cleared', reason: `back in bed after ${formatDuration(away)}; the alert stays open until a carer closes it` },
+          ],
+          timer: 'clear',
+        }
+      }
       return {
         state: { phase: 'in', since: null },
         decisions: [{ outcome: 'suppress', reason: `suppressed: back in bed after ${formatDuration(away)}, within the ${rule.delay_s} s delay` }],
@@ -48,6 +59,9 @@ export const bedExit: RuleKind<BedExitConfig, BedExitState> = {
 
   onTimer(rule, state, now): RuleStep<BedExitState> {
     if (state.phase !== 'out' || state.since === null) return { state, decisions: [{ outcome: 'ignore', reason: 'deadline no longer applies' }] }
+    const dueAt = state.since + rule.delay_s * 1000
+    // A stored deadline can predate a longer delay in a new configuration: move it, never raise early.
+    if (now < dueAt) return { state, decisions: [{ outcome: 'pending', reason: `deadline moved: the delay is now ${rule.delay_s} s` }], timer: { dueAt } }
     return {
       state: { phase: 'alerted', since: state.since },
       decisions: [raise(rule, `not back in bed within ${rule.delay_s} s (out since ${formatTime(state.since)}, ${formatDuration(now - state.since)} ago)`)],

@@ -1,0 +1,176 @@
+import Database from 'better-sqlite3'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { Effects } from '../core/effects.js'
+import { type Db, openDatabase } from './db.js'
+import { GroupCommitter } from './group-commit.js'
+import { createRepositories } from './index.js'
+
+let dir: string
+let file: string
+let db: Db
+let reader: Database.Database
+let committed: Effects[]
+let committer: GroupCommitter
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'gw-store-'))
+  file = join(dir, 'gateway.db')
+  db = openDatabase(file)
+  // A second connection sees only what has been committed (WAL snapshot isolation).
+  reader = new Database(file, { readonly: true })
+  committed = []
+  committer = new GroupCommitter(db, (fx) => committed.push(fx))
+})
+
+afterEach(() => {
+  reader.close()
+  if (db.open) db.close()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+const mark = (actor: string) => createRepositories(db).audit.append({ at: 1, kind: 'gateway.started', actor, detail: {} })
+const actorsSeenBy = (conn: Database.Database) => conn.prepare('SELECT actor FROM audit ORDER BY seq').pluck().all() as string[]
+
+describe('GroupCommitter', () => {
+  it('commits work submitted in the same tick in one transaction, then resolves each promise and applies effects once', async () => {
+    const seen: { mine: string[]; others: string[]; inTransaction: boolean }[] = []
+    const item = (name: string) => committer.submit((fx) => {
+      mark(name)
+      fx.alertsChanged.add(`al-${name}`)
+      fx.notificationsToSend.push(`nt-${name}`)
+      seen.push({ mine: actorsSeenBy(db), others: actorsSeenBy(reader), inTransaction: db.inTransaction })
+      return name
+    })
+    const pending = [item('a'), item('b'), item('c')]
+    expect(committer.backlog).toBe(3)
+    expect(committed).toEqual([]) // nothing is applied before the commit
+    expect(await Promise.all(pending)).toEqual(['a', 'b', 'c'])
+    // Each item saw the earlier items' rows on the writer, and nothing yet from the reader: one open transaction.
+    expect(seen).toEqual([
+      { mine: ['a'], others: [], inTransaction: true },
+      { mine: ['a', 'b'], others: [], inTransaction: true },
+      { mine: ['a', 'b', 'c'], others: [], inTransaction: true },
+    ])
+    expect(actorsSeenBy(reader)).toEqual(['a', 'b', 'c'])
+    expect(committed).toHaveLength(1)
+    expect([...committed[0]!.alertsChanged]).toEqual(['al-a', 'al-b', 'al-c'])
+    expect(committed[0]!.notificationsToSend).toEqual(['nt-a', 'nt-b', 'nt-c'])
+    expect(committer.backlog).toBe(0)
+  })
+
+  it('work submitted after a commit goes into the next transaction', async () => {
+    await committer.submit(() => mark('first'))
+    await committer.submit(() => mark('second'))
+    expect(committed).toHaveLength(2)
+    expect(actorsSeenBy(reader)).toEqual(['first', 'second'])
+  })
+
+  it('rolls back an item that throws alone, runs its recover in its place, and commits the others', async () => {
+    const failure = new Error('rule evaluation failed')
+    let recoveredFrom: unknown
+    const results = await Promise.all([
+      committer.submit((fx) => (fx.alertsChanged.add('al-a'), mark('a'), 'a')),
+      committer.submit(
+        (fx) => {
+          mark('b-run')
+          fx.alertsChanged.add('al-b-run')
+          fx.timersChanged = true
+          throw failure
+        },
+        (err, fx) => {
+          recoveredFrom = err
+          mark('b-recover')
+          fx.alertsChanged.add('al-b-recover')
+          return 'recovered'
+        },
+      ),
+      committer.submit((fx) => (fx.alertsChanged.add('al-c'), mark('c'), 'c')),
+    ])
+    expect(results).toEqual(['a', 'recovered', 'c'])
+    expect(recoveredFrom).toBe(failure)
+    expect(actorsSeenBy(reader)).toEqual(['a', 'b-recover', 'c'])
+    // The failed run's effects are discarded with its writes; the recovery's effects are kept.
+    expect(committed).toHaveLength(1)
+    expect([...committed[0]!.alertsChanged]).toEqual(['al-a', 'al-b-recover', 'al-c'])
+    expect(committed[0]!.timersChanged).toBe(false)
+  })
+
+  it('rejects an item that throws without a recover with its own error; the others still commit', async () => {
+    const failure = new Error('bad item')
+    const results = await Promise.allSettled([
+      committer.submit(() => mark('a')),
+      committer.submit(() => {
+        mark('b')
+        throw failure
+      }),
+      committer.submit(() => mark('c')),
+    ])
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
+    expect((results[1] as PromiseRejectedResult).reason).toBe(failure)
+    expect(actorsSeenBy(reader)).toEqual(['a', 'c'])
+  })
+
+  it('rejects with the recover’s error when the recover throws too, and rolls both back', async () => {
+    const second = new Error('recover failed')
+    const results = await Promise.allSettled([
+      committer.submit(
+        () => {
+          mark('b-run')
+          throw new Error('first')
+        },
+        () => {
+          mark('b-recover')
+          throw second
+        },
+      ),
+      committer.submit(() => mark('c')),
+    ])
+    expect((results[0] as PromiseRejectedResult).reason).toBe(second)
+    expect(actorsSeenBy(reader)).toEqual(['c'])
+  })
+
+  it('an item that tries to rewrite the audit trail is refused by the trigger and rolled back alone', async () => {
+    await committer.submit(() => mark('original'))
+    const results = await Promise.allSettled([
+      committer.submit(() => db.prepare("UPDATE audit SET actor = 'forged'").run()),
+      committer.submit(() => mark('next')),
+    ])
+    expect((results[0] as PromiseRejectedResult).reason).toMatchObject({ message: 'audit is append-only' })
+    expect(actorsSeenBy(reader)).toEqual(['original', 'next'])
+  })
+})
+
+describe('openDatabase', () => {
+  it('opens in WAL mode with synchronous=FULL (PRAGMA synchronous returns 2) and foreign keys on', () => {
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
+    expect(db.pragma('synchronous', { simple: true })).toBe(2)
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1)
+  })
+
+  it('applies each migration once, also when the database is opened again', () => {
+    const versions = () => db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all()
+    const before = versions()
+    expect(before[0]).toBe(1)
+    db.close()
+    db = openDatabase(file)
+    expect(versions()).toEqual(before)
+  })
+
+  it('accepts an in-memory database for unit tests, still with synchronous=FULL', () => {
+    const mem = openDatabase(':memory:')
+    expect(mem.pragma('synchronous', { simple: true })).toBe(2)
+    mem.close()
+  })
+
+  it.each([
+    ['UPDATE', "UPDATE audit SET detail = '{}'"],
+    ['DELETE', 'DELETE FROM audit'],
+  ])("the audit table refuses %s with 'audit is append-only'", (_verb, sql) => {
+    mark('kept')
+    expect(() => db.prepare(sql).run()).toThrow('audit is append-only')
+    expect(actorsSeenBy(db)).toEqual(['kept'])
+  })
+})
