@@ -19,6 +19,7 @@ import { createLiveHub } from './http/live-hub.js'
 import { startHttpServer } from './http/server.js'
 import { loadStaticFiles } from './http/static-files.js'
 import { renderMetrics } from './metrics.js'
+import { createCommands } from './commands.js'
 import { createPipeline } from './pipeline.js'
 import { createDispatcher } from './routing/dispatcher.js'
 import { createTimerScheduler } from './scheduler/timer-scheduler.js'
@@ -61,13 +62,14 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
   // Late-bound: the committer's after-commit hook needs the hub, dispatcher and scheduler built below.
   let afterCommit: (fx: import('./core/effects.js').Effects) => void = () => undefined
   const committer = new GroupCommitter(db, (fx) => afterCommit(fx))
-  const newId = (prefix: 'al' | 'nt') => `${prefix}-${randomUUID()}`
+  const newId = (prefix: 'al' | 'nt' | 'sp') => `${prefix}-${randomUUID()}`
   const pipeline = createPipeline({ index, decoders: new Map(deviceAdapters.map((a) => [a.id, a])), repos, transact: (run, recover) => committer.submit(run, recover), newId, log: log.child({ module: 'gateway.pipeline' }), rejections: counters.rejections })
 
+  const commands = createCommands({ index, repos, transact: (run, recover) => committer.submit(run, recover), lifecycle: pipeline.lifecycle, suppressionDeps: pipeline.suppressionDeps })
   const hub = createLiveHub({
     index, alerts: repos.alerts, notifications: repos.notifications, log: log.child({ module: 'gateway.live' }),
-    accept: (alertId, userId, via) => pipeline.accept(alertId, userId, via, clock.now()),
-    delivered: (id, userId) => pipeline.delivered(id, userId, clock.now()),
+    accept: (alertId, userId, via) => commands.accept(alertId, userId, via, clock.now()),
+    delivered: (id, userId) => commands.delivered(id, userId, clock.now()),
   })
   hub.start()
   const drivers = new Map<string, PagerDriver>()
@@ -76,7 +78,7 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
     drivers, log: log.child({ module: 'gateway.routing' }),
     loadNotification: (id) => repos.notifications.get(id),
     loadAlert: (id) => repos.alerts.get(id),
-    report: (id, event, detail) => pipeline.report(id, event, clock.now(), detail),
+    report: (id, event, detail) => commands.report(id, event, clock.now(), detail),
   })
   const scheduler = createTimerScheduler({ clock, log: log.child({ module: 'gateway.timers' }), nextDueAt: () => repos.timers.next()?.dueAt ?? null, fireDue: (now) => pipeline.fireDueTimers(now) })
   afterCommit = (fx) => {
@@ -94,12 +96,15 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
     host: opts.host, port: opts.httpPort, hub, staticFiles: loadStaticFiles(webDir), log: log.child({ module: 'gateway.http' }),
     authenticate: (token) => auth.userToken(token), refused,
     health: () => ({ status: 'ok', commit_backlog: committer.backlog }),
-    api: createApi({ index, alerts: repos.alerts, notifications: repos.notifications, audit: repos.audit, accept: (id, userId, via) => pipeline.accept(id, userId, via, clock.now()),
+    api: createApi({ index, alerts: repos.alerts, notifications: repos.notifications, audit: repos.audit, accept: (id, userId, via) => commands.accept(id, userId, via, clock.now()),
       metrics: () => renderMetrics({ ...counters, screens: hub.size, commitBacklog: committer.backlog }) }),
   })
 
   // Recovery before devices can connect: deadlines that passed while down fire now; the outbox is resent.
   await committer.submit(() => repos.audit.append({ at: clock.now(), kind: 'gateway.started', actor: 'gateway', detail: { pid: process.pid, config_file: opts.configFile } }))
+  const changed = await pipeline.recordRuleVersions(opts.changedBy, opts.changeNote, clock.now())
+  if (changed > 0) log.info({ changed, changed_by: opts.changedBy }, 'rule changes recorded')
+  await pipeline.armClockRules(clock.now())
   scheduler.start()
   dispatcher.dispatch(repos.notifications.queued().map((n) => n.id))
 

@@ -1,17 +1,18 @@
 import type { Logger } from 'pino'
-import { type ConfigIndex, userMayAct } from './config/config-index.js'
-import type { Alert } from './core/alert.js'
+import type { ConfigIndex } from './config/config-index.js'
 import type { Repositories } from './core/contracts.js'
 import type { Effects } from './core/effects.js'
 import type { DeviceEvent, RawMessage } from './core/event.js'
-import { type GatewayError, gatewayError, isGatewayError } from './core/errors.js'
+import type { GatewayError } from './core/errors.js'
 import { checkMessage } from './ingest/check-message.js'
-import { acceptAlert, type AckChannel, type LifecycleDeps, raiseAlert, reportNotification } from './lifecycle/alert-service.js'
-import type { NotificationEvent } from './lifecycle/transitions.js'
+import { type LifecycleDeps, raiseAlert } from './lifecycle/alert-service.js'
 import { type Decoder, normalise } from './normalise/normalise.js'
 import { planNotifications } from './routing/recipients.js'
-import { bindRules, evaluateEvent, evaluateTimer, type RuleBinding, ruleTriggeredBy } from './rules/engine.js'
+import { armRule, bindRules, type EvalContext, evaluateEvent, evaluateTimer, type RuleBinding, ruleTriggeredBy, type StoredRuleState } from './rules/engine.js'
 import type { RuleStep } from './rules/types.js'
+import { presenceChange } from './suppression/presence.js'
+import { clearSuppression, setSuppression } from './suppression/suppressions.js'
+import { userMayAct } from './config/config-index.js'
 
 /** What happened to one incoming message; the transport acknowledges only after this resolves. */
 export type IngestOutcome =
@@ -27,7 +28,7 @@ export interface PipelineDeps {
   readonly decoders: ReadonlyMap<string, Decoder>
   readonly repos: Repositories
   readonly transact: Transact
-  readonly newId: (prefix: 'al' | 'nt') => string
+  readonly newId: (prefix: 'al' | 'nt' | 'sp') => string
   readonly log: Logger
   /** Counts of rejected input by error code, exposed as metrics. */
   readonly rejections: Map<string, number>
@@ -45,11 +46,13 @@ export function createPipeline(deps: PipelineDeps) {
     alerts: repos.alerts,
     notifications: repos.notifications,
     audit: repos.audit,
-    newId: deps.newId,
+    newId: (p) => deps.newId(p),
     plan: (personId, alertClass) => planNotifications(index.people.get(personId)!, alertClass, index.config),
     mayAct: (userId, personId) => userMayAct(index, userId, personId),
   }
+  const suppressionDeps = { suppressions: repos.suppressions, audit: repos.audit, newId: () => deps.newId('sp').slice(3) }
   const checkCtx = { devices: index.devices, maxPayloadBytes: index.config.ingest.max_payload_bytes }
+  const evalContext = (personId: string, deviceId: string | null, at: number): EvalContext => ({ suppressions: repos.suppressions.activeFor(personId, deviceId, at) })
 
   function reject(raw: RawMessage, error: GatewayError, deviceId: string | null): Promise<IngestOutcome> {
     deps.rejections.set(error.code, (deps.rejections.get(error.code) ?? 0) + 1)
@@ -63,8 +66,8 @@ export function createPipeline(deps: PipelineDeps) {
     })
   }
 
-  /** Fold a rule step into state, timers, audit and (for `raise`) the alert lifecycle. */
-  function applyStep(b: RuleBinding, step: RuleStep<unknown>, eventSeq: number | null, now: number, fx: Effects): void {
+  /** Fold a rule step into state, its deadline, audit and (for `raise`) the alert lifecycle. */
+  function applyStep(b: RuleBinding, step: RuleStep<StoredRuleState>, deviceId: string | null, eventSeq: number | null, now: number, fx: Effects): void {
     repos.ruleState.put(b.personId, b.rule.id, step.state)
     if (step.timer === 'clear') fx.timersChanged ||= repos.timers.clear(b.conditionKey)
     else if (step.timer) {
@@ -73,10 +76,10 @@ export function createPipeline(deps: PipelineDeps) {
     }
     for (const d of step.decisions) {
       const alert = d.outcome === 'raise'
-        ? raiseAlert(lifecycle, fx, { siteId: b.siteId, personId: b.personId, deviceId: b.deviceId, ruleId: b.rule.id, ruleVersion: b.version, conditionKey: b.conditionKey, ...d.alert, triggerEventSeq: eventSeq, reason: d.reason }, now)
+        ? raiseAlert(lifecycle, fx, { siteId: b.siteId, personId: b.personId, deviceId, ruleId: b.rule.id, ruleVersion: b.version, conditionKey: b.conditionKey, ...d.alert, triggerEventSeq: eventSeq, reason: d.reason, realert: d.realert === true }, now)
         : null
-      // Written after the alert exists so the decision row carries its id; the alert's own rows come first.
-      repos.audit.append({ at: now, kind: 'rule.decision', actor: `rule:${b.rule.id}`, alertId: alert?.id ?? null, personId: b.personId, deviceId: b.deviceId, eventSeq, detail: { rule_id: b.rule.id, rule_version: b.version, outcome: d.outcome, reason: d.reason } })
+      // Written after the alert exists so the decision row carries its id.
+      repos.audit.append({ at: now, kind: 'rule.decision', actor: `rule:${b.rule.id}`, alertId: alert?.id ?? null, personId: b.personId, deviceId, eventSeq, detail: { rule_id: b.rule.id, rule_version: b.version, outcome: d.outcome, reason: d.reason } })
     }
   }
 
@@ -88,9 +91,15 @@ export function createPipeline(deps: PipelineDeps) {
       return { status: 'duplicate', seq: original }
     }
     repos.audit.append({ at: event.receivedAt, kind: 'event.received', actor: `device:${event.deviceId}`, deviceId: event.deviceId, eventSeq: seq, detail: { event_id: event.eventId, type: event.type, device_at: new Date(event.deviceAt).toISOString(), received_at: new Date(event.receivedAt).toISOString() } })
+    const device = index.devices.get(event.deviceId)!
+    const person = index.people.get(device.person)!
+    const presence = presenceChange(event.type, person, event.deviceId, event.receivedAt, repos.suppressions)
+    if (presence?.set) setSuppression(suppressionDeps, presence.set, event.receivedAt)
+    for (const id of presence?.clear ?? []) clearSuppression(suppressionDeps, id, `device:${event.deviceId}`, event.receivedAt, person.id)
     for (const b of bindings.byDevice.get(event.deviceId) ?? []) {
       if (!ruleTriggeredBy(b, event.type)) continue
-      applyStep(b, evaluateEvent(b, repos.ruleState.get(b.personId, b.rule.id), { type: event.type, at: event.receivedAt }), seq, event.receivedAt, fx)
+      const step = evaluateEvent(b, repos.ruleState.get(b.personId, b.rule.id), { type: event.type, at: event.receivedAt }, evalContext(b.personId, event.deviceId, event.receivedAt))
+      applyStep(b, step, event.deviceId, seq, event.receivedAt, fx)
     }
     return { status: 'accepted', seq }
   }
@@ -99,24 +108,15 @@ export function createPipeline(deps: PipelineDeps) {
   function recordFailure(event: Omit<DeviceEvent, 'seq'>, err: unknown): IngestOutcome {
     log.error({ err, device: event.deviceId, event_id: event.eventId }, 'event processing failed; journaled as failed')
     const seq = repos.journal.insert(event, 'failed')
-    repos.audit.append({ at: event.receivedAt, kind: 'processing.failed', actor: 'gateway', deviceId: event.deviceId, eventSeq: seq, detail: { event_id: event.eventId, type: event.type, error: (err as Error).message } })
+    repos.audit.append({ at: event.receivedAt, kind: 'processing.failed', actor: 'gateway', deviceId: event.deviceId, eventSeq: seq, detail: { event_id: event.eventId, type: event.type, error: err instanceof Error ? err.message : String(err) } })
     return seq === null ? { status: 'duplicate', seq: null } : { status: 'accepted', seq }
   }
 
-  /** Run a user command; a refusal is audited with the actor and returned as a rejected promise. */
-  async function command<T>(actor: string, what: string, now: number, run: (fx: Effects) => T): Promise<T> {
-    const result = await deps.transact<{ ok: true; value: T } | { ok: false; error: unknown }>(
-      (fx) => ({ ok: true, value: run(fx) }),
-      (error) => {
-        repos.audit.append({ at: now, kind: 'command.refused', actor, detail: { command: what, code: isGatewayError(error) ? error.code : 'GW_ERR_BUG', reason: (error as Error).message } })
-        return { ok: false, error }
-      },
-    )
-    if (!result.ok) throw result.error
-    return result.value
-  }
-
   return {
+    lifecycle,
+    suppressionDeps,
+    bindings,
+
     /** Validate, journal and process one device message. Resolves once durably committed. */
     ingest(raw: RawMessage): Promise<IngestOutcome> {
       const checked = checkMessage(raw, checkCtx)
@@ -139,31 +139,47 @@ export function createPipeline(deps: PipelineDeps) {
             repos.audit.append({ at: now, kind: 'rule.decision', actor: `rule:${t.ruleId}`, personId: t.personId, eventSeq: t.createdEventSeq, detail: { rule_id: t.ruleId, outcome: 'ignore', reason: 'deadline for a rule no longer in the configuration' } })
             continue
           }
-          applyStep(b, evaluateTimer(b, repos.ruleState.get(b.personId, b.rule.id), now), t.createdEventSeq, now, fx)
+          applyStep(b, evaluateTimer(b, repos.ruleState.get(b.personId, b.rule.id), now, evalContext(b.personId, b.deviceId, now)), b.deviceId, t.createdEventSeq, now, fx)
         }
         return due.length
       })
     },
 
-    /** A carer accepts an alert ("I'm going"). */
-    accept(alertId: string, userId: string, via: AckChannel, now: number): Promise<Alert> {
-      return command(`user:${userId}`, `accept ${alertId}`, now, (fx) => acceptAlert(lifecycle, fx, alertId, userId, via, now))
-    },
-
-    /** The carer's screen confirms it shows a page (soft pager). Only the addressee may confirm. */
-    delivered(notificationId: string, userId: string, now: number): Promise<void> {
-      return command(`user:${userId}`, `delivered ${notificationId}`, now, (fx) => {
-        const n = repos.notifications.get(notificationId)
-        if (!n || n.userId !== userId) throw gatewayError('GW_ERR_AUTH_FORBIDDEN', [`notification '${notificationId}' is not addressed to '${userId}'`])
-        // The screen may show a page from its snapshot before the driver's "sent" is recorded.
-        if (n.state === 'queued') reportNotification(lifecycle, fx, n.id, 'send', now, { via: 'snapshot' })
-        if (repos.notifications.get(n.id)?.state === 'sent') reportNotification(lifecycle, fx, n.id, 'deliver', now, { actor: `user:${userId}`, via: 'soft_pager' })
+    /**
+     * Record every rule that differs from the version last run (new, changed or removed), with who
+     * changed it and their note, so each alert's rule version can be traced to a change.
+     */
+    recordRuleVersions(changedBy: string, note: string | null, now: number): Promise<number> {
+      return deps.transact(() => {
+        const latest = new Map(repos.ruleVersions.latest().map((v) => [`${v.personId}/${v.ruleId}`, v]))
+        let changed = 0
+        const record = (personId: string, ruleId: string, version: string, rule: unknown, prev: { version: string; rule: unknown } | undefined) => {
+          repos.ruleVersions.insert({ personId, ruleId, version, rule, changedBy, changedAt: now, note })
+          repos.audit.append({ at: now, kind: 'rule.changed', actor: changedBy, personId, detail: { rule_id: ruleId, from_version: prev?.version ?? null, to_version: version, before: prev?.rule ?? null, after: rule, note } })
+          changed++
+        }
+        for (const b of bindings.all) {
+          const prev = latest.get(b.conditionKey)
+          if (prev?.version !== b.version) record(b.personId, b.rule.id, b.version, b.rule, prev)
+        }
+        for (const [key, prev] of latest) if (!bindings.byKey.has(key) && prev.version !== 'removed') record(prev.personId, prev.ruleId, 'removed', null, prev)
+        return changed
       })
     },
 
-    /** A driver or pager reports on a notification. */
-    report(notificationId: string, event: NotificationEvent, now: number, detail: Record<string, unknown> = {}): Promise<void> {
-      return command('gateway', `${event} ${notificationId}`, now, (fx) => void reportNotification(lifecycle, fx, notificationId, event, now, detail))
+    /** Give every clock-driven rule (expected event missing, inactivity) its deadline if it has none. */
+    armClockRules(now: number): Promise<number> {
+      return deps.transact((fx) => {
+        let armed = 0
+        for (const b of bindings.all) {
+          if (repos.timers.get(b.conditionKey)) continue
+          const step = armRule(b, repos.ruleState.get(b.personId, b.rule.id), now)
+          if (!step) continue
+          applyStep(b, step, b.deviceId, null, now, fx)
+          armed++
+        }
+        return armed
+      })
     },
   }
 }

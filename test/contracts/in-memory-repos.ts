@@ -7,9 +7,11 @@
 import type { Alert, AlertState, Notification } from '../../gateway/src/core/alert.js'
 import type { AuditRecord } from '../../gateway/src/core/audit.js'
 import type {
-  AlertRepository, AuditLog, CredentialRepository, EventJournal, NotificationRepository, Repositories, RuleStateRepository, TimerRecord, TimerRepository,
+  AlertRepository, AuditLog, CredentialRepository, EventJournal, NotificationRepository, Repositories, RuleStateRepository, RuleVersionRecord,
+  RuleVersionRepository, SuppressionRepository, TimerRecord, TimerRepository,
 } from '../../gateway/src/core/contracts.js'
 import type { DeviceEvent } from '../../gateway/src/core/event.js'
+import type { Suppression } from '../../gateway/src/core/suppression.js'
 
 /** States the SQLite repositories treat as open (alerts_condition / openForUser queries). */
 const closedStates: readonly AlertState[] = ['resolved', 'cancelled', 'closed']
@@ -150,6 +152,36 @@ export function createInMemoryCredentials(): CredentialRepository & { revoke(pri
   }
 }
 
+export function createInMemorySuppressions(): SuppressionRepository {
+  const rows = new Map<string, Suppression>()
+  const inForce = (s: Suppression, at: number) => s.setAt <= at && s.expiresAt > at && (s.clearedAt === null || s.clearedAt > at)
+  return {
+    insert: (s) => void rows.set(s.id, { ...s }),
+    get: (id) => rows.get(id) ?? null,
+    clear(id, by, at) {
+      const s = rows.get(id)
+      if (!s || s.clearedAt !== null || s.expiresAt <= at) return false
+      rows.set(id, { ...s, clearedAt: at, clearedBy: by })
+      return true
+    },
+    activeFor: (person, device, at) => [...rows.values()].filter((s) => inForce(s, at) && ((s.scope === 'person' && s.target === person) || (s.scope === 'device' && s.target === device))),
+    overlapping: (from, to) => [...rows.values()].filter((s) => s.setAt <= to && s.expiresAt > from && (s.clearedAt === null || s.clearedAt > from)),
+  }
+}
+
+export function createInMemoryRuleVersions(): RuleVersionRepository {
+  const rows: RuleVersionRecord[] = []
+  return {
+    insert: (r) => void rows.push({ ...r }),
+    history: (personId) => rows.filter((r) => personId === undefined || r.personId === personId),
+    latest() {
+      const last = new Map<string, RuleVersionRecord>()
+      for (const r of rows) last.set(`${r.personId}/${r.ruleId}`, r)
+      return [...last.values()]
+    },
+  }
+}
+
 /** A full set of in-memory repositories, shaped like `createRepositories(db)` from gateway/src/store. */
 export function createInMemoryRepositories(): Repositories & { readonly audit: InMemoryAuditLog } {
   const alerts = createInMemoryAlerts()
@@ -161,5 +193,7 @@ export function createInMemoryRepositories(): Repositories & { readonly audit: I
     ruleState: createInMemoryRuleState(),
     timers: createInMemoryTimers(),
     credentials: createInMemoryCredentials(),
+    suppressions: createInMemorySuppressions(),
+    ruleVersions: createInMemoryRuleVersions(),
   }
 }

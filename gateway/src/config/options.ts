@@ -15,6 +15,10 @@ export interface GatewayOptions {
   readonly httpPort: number
   /** pino level. `--log-level`, `GATEWAY_LOG_LEVEL`. Default info. */
   readonly logLevel: string
+  /** Who made the configuration's rule changes, recorded with each new rule version. `--changed-by`, `GATEWAY_CHANGED_BY`. Default `config-file`. */
+  readonly changedBy: string
+  /** Why (e.g. the approval reference). `--change-note`, `GATEWAY_CHANGE_NOTE`. */
+  readonly changeNote: string | null
 }
 
 function port(name: string, value: string): number {
@@ -31,6 +35,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): G
       options: {
         config: { type: 'string' }, 'data-dir': { type: 'string' }, host: { type: 'string' },
         'mqtt-port': { type: 'string' }, 'http-port': { type: 'string' }, 'log-level': { type: 'string' },
+        'changed-by': { type: 'string' }, 'change-note': { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -47,5 +52,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): G
     mqttPort: port('mqtt-port', values['mqtt-port'] ?? env.GATEWAY_MQTT_PORT ?? '1883'),
     httpPort: port('http-port', values['http-port'] ?? env.GATEWAY_HTTP_PORT ?? '8080'),
     logLevel,
+    changedBy: values['changed-by'] ?? env.GATEWAY_CHANGED_BY ?? 'config-file',
+    changeNote: values['change-note'] ?? env.GATEWAY_CHANGE_NOTE ?? null,
   }
 }

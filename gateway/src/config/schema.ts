@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { isValidId } from '../core/topics.js'
-import { priorities } from '../core/alert.js'
+import { eventsNeeded, type RuleConfig, ruleSchema, ruleSelfProblems } from '../rules/rule-config.js'
 
 /**
  * The configuration file's schema: sites, people, devices, rules, users and pagers in one JSON file.
@@ -16,37 +16,6 @@ export interface SchemaContext {
 }
 
 const id = z.string().refine(isValidId, 'must be 1–64 characters of a-z, 0-9, "-" and "_", starting with a letter or digit')
-const priority = z.enum(priorities)
-const alertClass = z.string().min(1).max(24).regex(/^[A-Z0-9 /-]+$/, 'alert classes are short upper-case labels such as "BED EXIT"')
-
-const bedExitRule = z
-  .object({
-    id,
-    kind: z.literal('bed_exit'),
-    /** The bed monitor this rule watches. */
-    device: id,
-    /** Seconds out of bed before an alert is raised; a return within this time cancels (inclusive). */
-    delay_s: z.number().int().min(0).max(86_400),
-    priority: priority.default('medium'),
-    alert_class: alertClass.default('BED EXIT'),
-  })
-  .strict()
-
-const immediateRule = z
-  .object({
-    id,
-    kind: z.literal('immediate'),
-    device: id,
-    /** Event type that raises the alert at once (e.g. `seizure_alarm`). */
-    on: z.string().min(1),
-    /** Optional event type that means the source condition has cleared (recorded, never auto-closes). */
-    clears: z.string().min(1).optional(),
-    priority: priority.default('high'),
-    alert_class: alertClass,
-  })
-  .strict()
-
-export const ruleSchema = z.discriminatedUnion('kind', [bedExitRule, immediateRule])
 
 const site = z.object({
   id,
@@ -64,6 +33,8 @@ const person = z.object({
   /** Users responsible for this person; alerts go to their pagers. */
   carers: z.array(id).min(1, 'every person needs at least one carer, or their alerts have nobody to go to'),
   rules: z.array(ruleSchema).default([]),
+  /** How long a "carer present" suppression from a presence button lasts if nobody presses "left". */
+  presence_timeout_s: z.number().int().min(60).max(86_400).default(1800),
 }).strict()
 
 const device = z.object({ id, type: z.string().min(1), site: id, person: id }).strict()
@@ -106,7 +77,7 @@ export function buildConfigSchema(ctx: SchemaContext) {
   return configObject.superRefine((cfg, ctxz) => checkReferences(cfg, ctx, (path, message) => ctxz.addIssue({ code: 'custom', path, message })))
 }
 
-export type RuleConfig = z.infer<typeof ruleSchema>
+export type { RuleConfig } from '../rules/rule-config.js'
 export type PersonConfig = GatewayConfig['people'][number]
 export type DeviceConfig = GatewayConfig['devices'][number]
 export type UserConfig = GatewayConfig['users'][number]
@@ -165,14 +136,21 @@ function checkReferences(cfg: GatewayConfig, ctx: SchemaContext, report: Report)
 }
 
 function checkRule(r: RuleConfig, personId: string, devices: Map<string, DeviceConfig>, ctx: SchemaContext, report: Report): void {
-  const d = devices.get(r.device)
-  if (!d) return report(['device'], `unknown device '${r.device}'`)
-  if (d.person !== personId) return report(['device'], `device '${r.device}' belongs to person '${d.person}', not to this person`)
-  const events = ctx.deviceTypes.get(d.type)
-  if (!events) return
-  const needed = r.kind === 'bed_exit' ? ['out_of_bed', 'in_bed'] : [r.on, ...(r.clears ? [r.clears] : [])]
-  for (const e of needed) {
-    if (!events.includes(e)) report([r.kind === 'bed_exit' ? 'device' : e === r.on ? 'on' : 'clears'], `device type '${d.type}' never sends '${e}', so this rule can never fire`)
+  for (const p of ruleSelfProblems(r)) report(p.path, p.message)
+  const own = [...devices.values()].filter((d) => d.person === personId)
+  let watched = own
+  if (r.device !== undefined) {
+    const d = devices.get(r.device)
+    if (!d) return report(['device'], `unknown device '${r.device}'`)
+    if (d.person !== personId) return report(['device'], `device '${r.device}' belongs to person '${d.person}', not to this person`)
+    watched = [d]
+  }
+  const sends = new Set(watched.flatMap((d) => ctx.deviceTypes.get(d.type) ?? []))
+  if (watched.length === 0) return report(['device'], 'this person has no devices, so the rule can never fire')
+  for (const { field, event } of eventsNeeded(r)) {
+    if (sends.has(event)) continue
+    const who = r.device ? `device type '${watched[0]!.type}' never sends` : "none of this person's devices sends"
+    report(field.split('.'), `${who} '${event}', so this rule can never fire`)
   }
 }
 

@@ -22,7 +22,8 @@ export interface Alert {
   readonly siteId: string
   /** Pseudonymous person id; names never travel with alerts. */
   readonly personId: string
-  readonly deviceId: string
+  /** The device whose event raised it; null for clock-driven rules (expected event missing, inactivity). */
+  readonly deviceId: string | null
   readonly ruleId: string
   readonly ruleVersion: string
   readonly kind: AlertKind

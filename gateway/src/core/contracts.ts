@@ -1,6 +1,7 @@
 import type { Alert, AlertState, Notification, NotificationState } from './alert.js'
 import type { AuditEntry, AuditRecord } from './audit.js'
 import type { DeviceEvent } from './event.js'
+import type { Suppression } from './suppression.js'
 
 /**
  * Repository roles the stages need. Stages receive these objects (serialport `binding` style) and never
@@ -64,6 +65,35 @@ export interface CredentialRepository {
   put(principal: string, kind: 'device' | 'user', secretHash: string, at: number): void
 }
 
+export interface SuppressionRepository {
+  insert(s: Suppression): void
+  get(id: string): Suppression | null
+  /** Mark cleared; false when it was not in force. */
+  clear(id: string, by: string, at: number): boolean
+  /** In force at `at` for this person, or for this device. */
+  activeFor(personId: string, deviceId: string | null, at: number): Suppression[]
+  /** Every suppression that overlapped [from, to] (for replay and reports). */
+  overlapping(from: number, to: number): Suppression[]
+}
+
+/** One recorded version of one person's rule. */
+export interface RuleVersionRecord {
+  readonly personId: string
+  readonly ruleId: string
+  readonly version: string
+  readonly rule: unknown
+  readonly changedBy: string
+  readonly changedAt: number
+  readonly note: string | null
+}
+
+export interface RuleVersionRepository {
+  /** The most recent version recorded for each (person, rule). */
+  latest(): RuleVersionRecord[]
+  insert(r: RuleVersionRecord): void
+  history(personId?: string): RuleVersionRecord[]
+}
+
 /** Everything persistent, as one object passed to the pipeline. */
 export interface Repositories {
   readonly audit: AuditLog
@@ -73,4 +103,6 @@ export interface Repositories {
   readonly ruleState: RuleStateRepository
   readonly timers: TimerRepository
   readonly credentials: CredentialRepository
+  readonly suppressions: SuppressionRepository
+  readonly ruleVersions: RuleVersionRepository
 }

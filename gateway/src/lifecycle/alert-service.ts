@@ -28,7 +28,7 @@ export interface LifecycleDeps {
 export interface RaiseInput {
   readonly siteId: string
   readonly personId: string
-  readonly deviceId: string
+  readonly deviceId: string | null
   readonly ruleId: string
   readonly ruleVersion: string
   readonly conditionKey: string
@@ -37,6 +37,8 @@ export interface RaiseInput {
   readonly priority: Priority
   readonly triggerEventSeq: number | null
   readonly reason: string
+  /** A re-alert for a condition still going on: pages the recipients again if nobody has accepted. */
+  readonly realert?: boolean
 }
 
 /**
@@ -48,7 +50,9 @@ export function raiseAlert(deps: LifecycleDeps, fx: Effects, input: RaiseInput, 
   if (existing) {
     const triggerCount = existing.triggerCount + 1
     deps.alerts.update(existing.id, { triggerCount, updatedAt: now })
-    deps.audit.append({ at: now, kind: 'alert.repeat', actor: `rule:${input.ruleId}`, alertId: existing.id, personId: input.personId, deviceId: input.deviceId, eventSeq: input.triggerEventSeq, detail: { trigger_count: triggerCount, reason: input.reason } })
+    const repage = input.realert === true && existing.state !== 'acknowledged'
+    deps.audit.append({ at: now, kind: 'alert.repeat', actor: `rule:${input.ruleId}`, alertId: existing.id, personId: input.personId, deviceId: input.deviceId, eventSeq: input.triggerEventSeq, detail: { trigger_count: triggerCount, reason: input.reason, realert: input.realert === true, paged_again: repage } })
+    if (repage) queueNotifications(deps, fx, existing.id, input, now)
     fx.alertsChanged.add(existing.id)
     return { ...existing, triggerCount, updatedAt: now }
   }
@@ -62,19 +66,27 @@ export function raiseAlert(deps: LifecycleDeps, fx: Effects, input: RaiseInput, 
   const base = { at: now, actor: `rule:${input.ruleId}`, alertId: id, personId: input.personId, deviceId: input.deviceId, eventSeq: input.triggerEventSeq }
   deps.audit.append({ ...base, kind: 'alert.transition', detail: { from: null, to: 'new', event: 'raise', rule_id: input.ruleId, rule_version: input.ruleVersion, priority: input.priority, alert_class: input.alertClass, reason: input.reason } })
 
-  const plans = deps.plan(input.personId, input.alertClass)
-  for (const p of plans) {
-    const n: Notification = { id: deps.newId('nt'), alertId: id, userId: p.userId, pagerId: p.pagerId, protocol: p.protocol, attempt: 1, state: 'queued', text: p.text, createdAt: now, updatedAt: now }
-    deps.notifications.insert(n)
-    deps.audit.append({ ...base, actor: 'gateway', kind: 'notification.transition', detail: { notification_id: n.id, user_id: p.userId, pager_id: p.pagerId, protocol: p.protocol, from: null, to: 'queued', text: p.text } })
-    if (p.truncatedFrom !== null) deps.audit.append({ ...base, actor: 'gateway', kind: 'pager.text_truncated', detail: { notification_id: n.id, pager_id: p.pagerId, full_length: p.truncatedFrom.length, sent_length: p.text.length } })
-    fx.notificationsToSend.push(n.id)
-  }
+  const plans = queueNotifications(deps, fx, id, input, now)
   const to = nextAlertState(id, 'new', 'activate')
   deps.alerts.update(id, { state: to, updatedAt: now })
   deps.audit.append({ ...base, actor: 'gateway', kind: 'alert.transition', detail: { from: 'new', to, event: 'activate', recipients: plans.map((p) => p.userId) } })
   fx.alertsChanged.add(id)
   return { ...alert, state: to }
+}
+
+/** Queue one notification per planned recipient (attempt = previous attempts + 1), each audited. */
+function queueNotifications(deps: LifecycleDeps, fx: Effects, alertId: string, input: RaiseInput, now: number): readonly NotificationPlan[] {
+  const plans = deps.plan(input.personId, input.alertClass)
+  const attempt = 1 + Math.max(0, ...deps.notifications.forAlert(alertId).map((n) => n.attempt))
+  const base = { at: now, actor: 'gateway', alertId, personId: input.personId, deviceId: input.deviceId, eventSeq: input.triggerEventSeq }
+  for (const p of plans) {
+    const n: Notification = { id: deps.newId('nt'), alertId, userId: p.userId, pagerId: p.pagerId, protocol: p.protocol, attempt, state: 'queued', text: p.text, createdAt: now, updatedAt: now }
+    deps.notifications.insert(n)
+    deps.audit.append({ ...base, kind: 'notification.transition', detail: { notification_id: n.id, user_id: p.userId, pager_id: p.pagerId, protocol: p.protocol, attempt, from: null, to: 'queued', text: p.text } })
+    if (p.truncatedFrom !== null) deps.audit.append({ ...base, kind: 'pager.text_truncated', detail: { notification_id: n.id, pager_id: p.pagerId, full_length: p.truncatedFrom.length, sent_length: p.text.length } })
+    fx.notificationsToSend.push(n.id)
+  }
+  return plans
 }
 
 /** How an acknowledgement arrived. */

@@ -8,7 +8,7 @@ const T0 = Date.UTC(2026, 10, 28, 3, 1, 0)
 
 function binding(over: Partial<ImmediateRule> = {}): RuleBinding {
   const rule: ImmediateRule = { id: 'seizure', kind: 'immediate', device: 'sz-r14', on: 'seizure_alarm', clears: 'seizure_cleared', priority: 'high', alert_class: 'SEIZURE', ...over }
-  return { personId: 'p-002', siteId: 'oak-house', deviceId: 'sz-r14', rule, version: ruleVersion(rule), conditionKey: 'p-002/seizure' }
+  return { personId: 'p-002', siteId: 'oak-house', deviceId: 'sz-r14', rule, version: ruleVersion(rule), conditionKey: 'p-002/seizure', tz: 'Europe/London' }
 }
 
 function run(b: RuleBinding, types: readonly string[]): RuleStep<unknown>[] {

@@ -3,7 +3,7 @@ import type { AlertRepository } from '../core/contracts.js'
 import type { Db } from './db.js'
 
 interface Row {
-  id: string; site_id: string; person_id: string; device_id: string; rule_id: string; rule_version: string; condition_key: string
+  id: string; site_id: string; person_id: string; device_id: string | null; rule_id: string; rule_version: string; condition_key: string
   kind: string; alert_class: string; priority: string; state: string; raised_at: number; updated_at: number
   accepted_by: string | null; accepted_at: number | null; trigger_event_seq: number | null; trigger_count: number
 }

@@ -4,6 +4,7 @@ import { createAuditRepo } from './audit-repo.js'
 import type { Db } from './db.js'
 import { createJournalRepo } from './journal-repo.js'
 import { createNotificationRepo } from './notification-repo.js'
+import { createRuleVersionRepo, createSuppressionRepo } from './rule-repos.js'
 import { createCredentialRepo, createRuleStateRepo, createTimerRepo } from './state-repos.js'
 
 export { openDatabase, type Db } from './db.js'
@@ -18,5 +19,7 @@ export function createRepositories(db: Db): Repositories {
     ruleState: createRuleStateRepo(db),
     timers: createTimerRepo(db),
     credentials: createCredentialRepo(db),
+    suppressions: createSuppressionRepo(db),
+    ruleVersions: createRuleVersionRepo(db),
   }
 }

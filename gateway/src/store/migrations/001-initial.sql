@@ -17,7 +17,7 @@ CREATE TABLE alerts (
   id TEXT PRIMARY KEY,
   site_id TEXT NOT NULL,
   person_id TEXT NOT NULL,
-  device_id TEXT NOT NULL,
+  device_id TEXT,
   rule_id TEXT NOT NULL,
   rule_version TEXT NOT NULL,
   condition_key TEXT NOT NULL,

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { RuleConfig } from '../config/schema.js'
-import { bedExit, type BedExitState } from './bed-exit.js'
+import { delayConfirm as bedExit, type DelayConfirmState as BedExitState } from './delay-confirm.js'
 import { evaluateEvent, evaluateTimer, type RuleBinding, ruleTriggeredBy, ruleVersion } from './engine.js'
 import type { Decision, RuleStep } from './types.js'
 
@@ -12,7 +12,7 @@ const s = (n: number) => n * 1000
 
 function binding(delay_s: number, over: Partial<BedExitRule> = {}): RuleBinding {
   const rule: BedExitRule = { id: 'bed-exit-night', kind: 'bed_exit', device: 'bed-r12', delay_s, priority: 'medium', alert_class: 'BED EXIT', ...over }
-  return { personId: 'p-001', siteId: 'oak-house', deviceId: 'bed-r12', rule, version: ruleVersion(rule), conditionKey: 'p-001/bed-exit-night' }
+  return { personId: 'p-001', siteId: 'oak-house', deviceId: 'bed-r12', rule, version: ruleVersion(rule), conditionKey: 'p-001/bed-exit-night', tz: 'Europe/London' }
 }
 
 type Input = { type: 'out_of_bed' | 'in_bed'; at: number } | { type: 'timer'; at: number }

@@ -1,0 +1,98 @@
+import { formatDuration, formatTime } from './explain.js'
+import type { RuleOf } from './rule-config.js'
+import { raiseDecision, type RuleKind, type RuleStep } from './types.js'
+
+type Config = RuleOf<'bed_exit'> | RuleOf<'delay_confirm'>
+
+/**
+ * `unarmed`: waiting for the cancel state to hold `min_armed_s` (in bed 30 s) before monitoring;
+ * `arming`: in the cancel state, the arming deadline running; `in`: armed, nothing happening;
+ * `out`: start seen, the delay running; `alerted`: still out after the delay, alert raised.
+ */
+export interface DelayConfirmState {
+  readonly phase: 'unarmed' | 'arming' | 'in' | 'out' | 'alerted'
+  readonly since: number | null
+}
+
+const startOf = (r: Config) => (r.kind === 'bed_exit' ? 'out_of_bed' : r.start)
+const cancelOf = (r: Config) => (r.kind === 'bed_exit' ? 'in_bed' : r.cancel)
+const words = (r: Config) => (r.kind === 'bed_exit' ? { out: 'out of bed', back: 'back in bed' } : { out: `${r.start}`, back: `${r.cancel}` })
+
+/**
+ * Delay then confirm, with cancel (bed exit: out of bed → alert if not back within N s). A return at or
+ * before the deadline cancels and is recorded as a suppression with its reason; still out when it passes
+ * raises one alert, and optionally re-alerts `realert_after_s` later. The return time decides, not the
+ * timer, so a deadline processed late never turns a late return into "within the delay".
+ */
+export const delayConfirm: RuleKind<Config, DelayConfirmState> = {
+  initial: (rule) => ({ phase: rule.min_armed_s ? 'unarmed' : 'in', since: null }),
+  triggers: (rule) => [startOf(rule), cancelOf(rule)],
+
+  onEvent(rule, state, input, ctx): RuleStep<DelayConfirmState> {
+    const w = words(rule)
+    if (input.type === startOf(rule)) {
+      if (state.phase === 'unarmed') return { state, decisions: [{ outcome: 'ignore', reason: `${w.out}, but monitoring is not armed yet (needs ${w.back} for ${rule.min_armed_s} s)` }] }
+      if (state.phase === 'arming') {
+        const held = input.at - (state.since ?? input.at)
+        return { state: { phase: 'unarmed', since: null }, decisions: [{ outcome: 'ignore', reason: `${w.out} after ${formatDuration(held)} ${w.back}; monitoring arms after ${rule.min_armed_s} s` }], timer: 'clear' }
+      }
+      if (state.phase !== 'in') return { state, decisions: [{ outcome: 'ignore', reason: `already ${w.out} since ${formatTime(state.since ?? input.at)}` }] }
+      if (!ctx.inHours(input.at)) return { state, decisions: [{ outcome: 'outside_hours', reason: `${w.out} outside active hours: not monitored` }] }
+      if (rule.delay_s === 0) {
+        return { state: { phase: 'alerted', since: input.at }, decisions: [raiseDecision(rule, `${w.out} with a 0 s delay: immediate alert`)], ...realertTimer(rule, input.at) }
+      }
+      return {
+        state: { phase: 'out', since: input.at },
+        decisions: [{ outcome: 'pending', reason: `${w.out}; alert if not ${w.back} within ${rule.delay_s} s` }],
+        timer: { dueAt: input.at + rule.delay_s * 1000 },
+      }
+    }
+    // The cancel event.
+    const away = state.since === null ? 0 : input.at - state.since
+    const settled: DelayConfirmState = rule.min_armed_s ? { phase: 'arming', since: input.at } : { phase: 'in', since: null }
+    const armTimer = rule.min_armed_s ? { dueAt: input.at + rule.min_armed_s * 1000 } : ('clear' as const)
+    if (state.phase === 'out') {
+      if (away > rule.delay_s * 1000) {
+        return {
+          state: settled,
+          decisions: [
+            raiseDecision(rule, `not ${w.back} within ${rule.delay_s} s (${w.back} after ${formatDuration(away)}, before the deadline was processed)`),
+            { outcome: 'cleared', reason: `${w.back} after ${formatDuration(away)}; the alert stays open until a carer closes it` },
+          ],
+          timer: armTimer,
+        }
+      }
+      return { state: settled, decisions: [{ outcome: 'suppress', reason: `suppressed: ${w.back} after ${formatDuration(away)}, within the ${rule.delay_s} s delay` }], timer: armTimer }
+    }
+    if (state.phase === 'alerted') {
+      return { state: settled, decisions: [{ outcome: 'cleared', reason: `${w.back} after ${formatDuration(away)}; the alert stays open until a carer closes it` }], timer: armTimer }
+    }
+    if (state.phase === 'unarmed') return { state: settled, decisions: [{ outcome: 'pending', reason: `${w.back}; monitoring arms in ${rule.min_armed_s} s` }], timer: armTimer }
+    return { state, decisions: [{ outcome: 'ignore', reason: `already ${w.back}` }] }
+  },
+
+  onTimer(rule, state, now): RuleStep<DelayConfirmState> {
+    const w = words(rule)
+    if (state.phase === 'arming' && state.since !== null) {
+      const due = state.since + (rule.min_armed_s ?? 0) * 1000
+      if (now < due) return { state, decisions: [], timer: { dueAt: due } }
+      return { state: { phase: 'in', since: null }, decisions: [{ outcome: 'pending', reason: `monitoring armed: ${w.back} for ${rule.min_armed_s} s` }] }
+    }
+    if (state.phase === 'alerted' && state.since !== null && rule.realert_after_s) {
+      return { state, decisions: [raiseDecision(rule, `still not ${w.back} after ${formatDuration(now - state.since)}: re-alert`, true)], ...realertTimer(rule, now) }
+    }
+    if (state.phase !== 'out' || state.since === null) return { state, decisions: [{ outcome: 'ignore', reason: 'deadline no longer applies' }] }
+    const dueAt = state.since + rule.delay_s * 1000
+    // A stored deadline can predate a longer delay in a new configuration: move it, never raise early.
+    if (now < dueAt) return { state, decisions: [{ outcome: 'pending', reason: `deadline moved: the delay is now ${rule.delay_s} s` }], timer: { dueAt } }
+    return {
+      state: { phase: 'alerted', since: state.since },
+      decisions: [raiseDecision(rule, `not ${w.back} within ${rule.delay_s} s (${w.out} since ${formatTime(state.since)}, ${formatDuration(now - state.since)} ago)`)],
+      ...realertTimer(rule, now),
+    }
+  },
+}
+
+function realertTimer(rule: Config, from: number): { timer?: { dueAt: number } } {
+  return rule.realert_after_s ? { timer: { dueAt: from + rule.realert_after_s * 1000 } } : {}
+}
