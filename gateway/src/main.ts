@@ -15,6 +15,8 @@ import { systemClock, type Clock } from './core/clock.js'
 import type { PagerDriver } from './core/pager.js'
 import { isGatewayError } from './core/errors.js'
 import { createApi } from './http/api.js'
+import { registryContext } from './registry-context.js'
+import { replayInWorker } from './replay/replay-service.js'
 import { createLiveHub } from './http/live-hub.js'
 import { startHttpServer } from './http/server.js'
 import { loadStaticFiles } from './http/static-files.js'
@@ -36,11 +38,7 @@ export interface RunningGateway {
   stop(): Promise<void>
 }
 
-/** The schema's view of the registries: device types and their events, pager protocols. */
-export const registryContext = {
-  deviceTypes: new Map(deviceAdapters.map((a) => [a.id, Object.keys(a.events)])),
-  pagerProtocols: Object.keys(pagerDrivers),
-}
+export { registryContext }
 
 /**
  * The composition root: the only place that knows concrete adapters, drivers, aedes and SQLite.
@@ -50,7 +48,8 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
   const config = loadConfig(opts.configFile, registryContext)
   const index = indexConfig(config)
   mkdirSync(opts.dataDir, { recursive: true })
-  const db = openDatabase(join(opts.dataDir, 'gateway.db'))
+  const dbFile = join(opts.dataDir, 'gateway.db')
+  const db = openDatabase(dbFile)
   const repos = createRepositories(db)
   const credentialsFile = resolve(opts.dataDir, 'new-credentials.json')
   const issued = await issueMissingCredentials(repos, { devices: config.devices.map((d) => d.id), users: config.users.map((u) => u.id) }, credentialsFile, clock.now())
@@ -96,7 +95,11 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
     host: opts.host, port: opts.httpPort, hub, staticFiles: loadStaticFiles(webDir), log: log.child({ module: 'gateway.http' }),
     authenticate: (token) => auth.userToken(token), refused,
     health: () => ({ status: 'ok', commit_backlog: committer.backlog }),
-    api: createApi({ index, alerts: repos.alerts, notifications: repos.notifications, audit: repos.audit, accept: (id, userId, via) => commands.accept(id, userId, via, clock.now()),
+    api: createApi({ index, alerts: repos.alerts, notifications: repos.notifications, audit: repos.audit, suppressions: repos.suppressions, ruleVersions: repos.ruleVersions, now: () => clock.now(),
+      accept: (id, userId, via) => commands.accept(id, userId, via, clock.now()),
+      suppress: (userId, input) => commands.suppress(userId, input, clock.now()),
+      unsuppress: (userId, id) => commands.unsuppress(userId, id, clock.now()),
+      replay: (_userId, body) => replayInWorker(dbFile, config, body, registryContext),
       metrics: () => renderMetrics({ ...counters, screens: hub.size, commitBacklog: committer.backlog }) }),
   })
 

@@ -2,7 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { type ConfigIndex, userMaySee } from '../config/config-index.js'
 import type { AlertState } from '../core/alert.js'
 import { alertStates } from '../core/alert.js'
-import type { AlertRepository, AuditLog, NotificationRepository } from '../core/contracts.js'
+import type { AlertRepository, AuditLog, NotificationRepository, RuleVersionRepository, SuppressionRepository } from '../core/contracts.js'
+import { type Suppression, type SuppressionKind, suppressionKinds } from '../core/suppression.js'
+import { z } from 'zod'
 import { gatewayError } from '../core/errors.js'
 import type { AckChannel } from '../lifecycle/alert-service.js'
 import { openAlertStates } from '../lifecycle/transitions.js'
@@ -14,9 +16,41 @@ export interface ApiDeps {
   readonly alerts: AlertRepository
   readonly notifications: NotificationRepository
   readonly audit: AuditLog
+  readonly suppressions: SuppressionRepository
+  readonly ruleVersions: RuleVersionRepository
   readonly accept: (alertId: string, userId: string, via: AckChannel) => Promise<unknown>
+  readonly suppress: (userId: string, input: { kind: SuppressionKind; person_id?: string; device_id?: string; reason: string; expiresAt: number }) => Promise<Suppression>
+  readonly unsuppress: (userId: string, id: string) => Promise<void>
+  readonly replay: (userId: string, body: unknown) => Promise<unknown>
+  readonly now: () => number
   readonly metrics: () => string
 }
+
+const suppressionBody = z
+  .object({
+    kind: z.enum(suppressionKinds),
+    person_id: z.string().optional(),
+    device_id: z.string().optional(),
+    reason: z.string().min(1).max(200),
+    /** How long, in seconds (at most 14 days); or `until`. */
+    duration_s: z.number().int().min(60).max(14 * 86_400).optional(),
+    until: z.iso.datetime({ offset: true }).optional(),
+  })
+  .strict()
+  .refine((b) => (b.person_id === undefined) !== (b.device_id === undefined), { message: 'give exactly one of person_id or device_id' })
+  .refine((b) => (b.duration_s === undefined) !== (b.until === undefined), { message: 'give exactly one of duration_s or until' })
+
+function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
+  const r = schema.safeParse(body)
+  if (!r.success) throw gatewayError('GW_ERR_API_BAD_REQUEST', [r.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')])
+  return r.data
+}
+
+const suppressionView = (s: Suppression) => ({
+  id: s.id, kind: s.kind, scope: s.scope, target: s.target, reason: s.reason, set_by: s.setBy,
+  set_at: new Date(s.setAt).toISOString(), expires_at: new Date(s.expiresAt).toISOString(),
+  cleared_at: s.clearedAt === null ? null : new Date(s.clearedAt).toISOString(), cleared_by: s.clearedBy,
+})
 
 type Handler = (req: IncomingMessage, res: ServerResponse, userId: string, params: string[], url: URL) => Promise<void> | void
 
@@ -75,6 +109,33 @@ export function createApi(deps: ApiDeps) {
       if (!Number.isInteger(afterSeq) || afterSeq < 0) throw gatewayError('GW_ERR_API_BAD_REQUEST', ['after must be a non-negative integer audit seq'])
       const rows = deps.audit.search({ kind: url.searchParams.get('kind') ?? undefined, deviceId: url.searchParams.get('device') ?? undefined, afterSeq, limit })
       sendJson(res, 200, { entries: rows.map(auditView) })
+    }],
+    ['GET', /^\/api\/suppressions$/, (_req, res, userId) => {
+      const now = deps.now()
+      const list = deps.suppressions.overlapping(now, now).filter((s) => {
+        const personId = s.scope === 'person' ? s.target : index.devices.get(s.target)?.person
+        return personId !== undefined && userMaySee(index, userId, personId)
+      })
+      sendJson(res, 200, { suppressions: list.map(suppressionView) })
+    }],
+    ['POST', /^\/api\/suppressions$/, async (req, res, userId) => {
+      const b = parseBody(suppressionBody, await readJsonBody(req))
+      const expiresAt = b.until ? Date.parse(b.until) : deps.now() + b.duration_s! * 1000
+      const s = await deps.suppress(userId, { kind: b.kind, person_id: b.person_id, device_id: b.device_id, reason: b.reason, expiresAt })
+      sendJson(res, 201, { suppression: suppressionView(s) })
+    }],
+    ['DELETE', /^\/api\/suppressions\/([A-Za-z0-9_-]{1,80})$/, async (_req, res, userId, [id]) => {
+      await deps.unsuppress(userId, id!)
+      sendJson(res, 200, { suppression: suppressionView(deps.suppressions.get(id!)!) })
+    }],
+    ['GET', /^\/api\/rules\/history$/, (_req, res, userId, _p, url) => {
+      if (!oversight.has(role(userId) ?? '')) throw gatewayError('GW_ERR_AUTH_FORBIDDEN', ['your role may not read rule history'])
+      const person = url.searchParams.get('person') ?? undefined
+      sendJson(res, 200, { versions: deps.ruleVersions.history(person).map((v) => ({ person_id: v.personId, rule_id: v.ruleId, version: v.version, rule: v.rule, changed_by: v.changedBy, changed_at: new Date(v.changedAt).toISOString(), note: v.note })) })
+    }],
+    ['POST', /^\/api\/replay$/, async (req, res, userId) => {
+      if (!['team_leader', 'at_admin'].includes(role(userId) ?? '')) throw gatewayError('GW_ERR_AUTH_FORBIDDEN', ['only team leaders and AT admins may run a replay'])
+      sendJson(res, 200, await deps.replay(userId, await readJsonBody(req, 256 * 1024)))
     }],
     ['GET', /^\/metrics$/, (_req, res, userId) => {
       if (!oversight.has(role(userId) ?? '')) throw gatewayError('GW_ERR_AUTH_FORBIDDEN', ['your role may not read metrics'])

@@ -1,0 +1,9 @@
+import { deviceAdapters } from '../../device-adapters/src/index.js'
+import { pagerDrivers } from '../../pager-bridge/src/index.js'
+import type { SchemaContext } from './config/schema.js'
+
+/** The configuration schema's view of the registries: device types and their events, pager protocols. */
+export const registryContext: SchemaContext = {
+  deviceTypes: new Map(deviceAdapters.map((a) => [a.id, Object.keys(a.events)])),
+  pagerProtocols: Object.keys(pagerDrivers),
+}
