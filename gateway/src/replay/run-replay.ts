@@ -1,7 +1,7 @@
 import { parseConfig } from '../config/load.js'
 import type { GatewayConfig, SchemaContext } from '../config/schema.js'
 import type { DeviceEvent } from '../core/event.js'
-import { gatewayError } from '../core/errors.js'
+import { gatewayError, isGatewayError } from '../core/errors.js'
 import type { Suppression } from '../core/suppression.js'
 import { compareReplays, type ReplayReport } from './compare.js'
 import { replayRules } from './replay.js'
@@ -19,6 +19,16 @@ export interface ReplaySource {
  * configuration file is, and every problem is reported as `path: message`.
  */
 export function applyProposal(current: Readonly<GatewayConfig>, proposal: unknown, ctx: SchemaContext): Readonly<GatewayConfig> {
+  try {
+    return mergeProposal(current, proposal, ctx)
+  } catch (err) {
+    // A bad proposal is the caller's input, not the gateway's configuration: answer 400 with every problem.
+    if (isGatewayError(err, 'GW_ERR_CONFIG_INVALID')) throw gatewayError('GW_ERR_API_BAD_REQUEST', [err.message], err.details)
+    throw err
+  }
+}
+
+function mergeProposal(current: Readonly<GatewayConfig>, proposal: unknown, ctx: SchemaContext): Readonly<GatewayConfig> {
   if (!proposal || typeof proposal !== 'object') throw gatewayError('GW_ERR_API_BAD_REQUEST', ['the proposed rules must be a JSON object'])
   const p = proposal as { sites?: unknown; people?: unknown }
   if (p.sites !== undefined) return parseConfig(proposal, ctx, 'proposed configuration')

@@ -97,7 +97,7 @@ describe('bed_exit rule', () => {
 
   it("in_bed after the alert is 'cleared', never a close, and returns the rule to in bed", () => {
     const { last } = run(binding(90), [{ type: 'out_of_bed', at: T0 }, { type: 'timer', at: T0 + s(90) }, { type: 'in_bed', at: T0 + s(200) }])
-    expect(last.decisions).toEqual([{ outcome: 'cleared', reason: 'back in bed after 3 min 20 s; the alert stays open until a carer closes it' }])
+    expect(last.decisions).toEqual([{ outcome: 'cleared', reason: 'back in bed after 3 min 20 s; an open alert stays open until a carer closes it' }])
     expect(last.timer).toBeUndefined()
     expect(last.state).toEqual({ phase: 'in', since: null })
   })

@@ -57,7 +57,7 @@ export const delayConfirm: RuleKind<Config, DelayConfirmState> = {
           state: settled,
           decisions: [
             raiseDecision(rule, `not ${w.back} within ${rule.delay_s} s (${w.back} after ${formatDuration(away)}, before the deadline was processed)`),
-            { outcome: 'cleared', reason: `${w.back} after ${formatDuration(away)}; the alert stays open until a carer closes it` },
+            { outcome: 'cleared', reason: `${w.back} after ${formatDuration(away)}; an open alert stays open until a carer closes it` },
           ],
           timer: armTimer,
         }
@@ -65,7 +65,7 @@ export const delayConfirm: RuleKind<Config, DelayConfirmState> = {
       return { state: settled, decisions: [{ outcome: 'suppress', reason: `suppressed: ${w.back} after ${formatDuration(away)}, within the ${rule.delay_s} s delay` }], timer: armTimer }
     }
     if (state.phase === 'alerted') {
-      return { state: settled, decisions: [{ outcome: 'cleared', reason: `${w.back} after ${formatDuration(away)}; the alert stays open until a carer closes it` }], timer: armTimer }
+      return { state: settled, decisions: [{ outcome: 'cleared', reason: `${w.back} after ${formatDuration(away)}; an open alert stays open until a carer closes it` }], timer: armTimer }
     }
     if (state.phase === 'unarmed') return { state: settled, decisions: [{ outcome: 'pending', reason: `${w.back}; monitoring arms in ${rule.min_armed_s} s` }], timer: armTimer }
     return { state, decisions: [{ outcome: 'ignore', reason: `already ${w.back}` }] }

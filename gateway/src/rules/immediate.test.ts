@@ -51,7 +51,7 @@ describe('immediate rule', () => {
 
   it('the cleared reason says the alert stays open for a carer', () => {
     const steps = run(binding(), ['seizure_alarm', 'seizure_cleared'])
-    expect(steps[1]!.decisions[0]!.reason).toBe('seizure_cleared received: source cleared; the alert stays open until a carer closes it')
+    expect(steps[1]!.decisions[0]!.reason).toBe('seizure_cleared received: source cleared; an open alert stays open until a carer closes it')
   })
 
   it('a deadline is always ignored: immediate rules set none', () => {

@@ -17,7 +17,7 @@ export const immediate: RuleKind<RuleOf<'immediate'>, ImmediateState> = {
     return {
       state: { active: false },
       decisions: [state.active
-        ? { outcome: 'cleared', reason: `${input.type} received: source cleared; the alert stays open until a carer closes it` }
+        ? { outcome: 'cleared', reason: `${input.type} received: source cleared; an open alert stays open until a carer closes it` }
         : { outcome: 'ignore', reason: `${input.type} received with no alarm active` }],
     }
   },

@@ -28,7 +28,7 @@ export const sustained: RuleKind<RuleOf<'sustained'>, SustainedState> = {
       }
       return { state: { phase: 'idle', since: null }, decisions: [{ outcome: 'suppress', reason: `suppressed: ${rule.stop} after ${formatDuration(lasted)}, shorter than ${rule.min_duration_s} s` }], timer: 'clear' }
     }
-    if (state.phase === 'alerted') return { state: { phase: 'idle', since: null }, decisions: [{ outcome: 'cleared', reason: `${rule.stop} after ${formatDuration(lasted)}; the alert stays open until a carer closes it` }] }
+    if (state.phase === 'alerted') return { state: { phase: 'idle', since: null }, decisions: [{ outcome: 'cleared', reason: `${rule.stop} after ${formatDuration(lasted)}; an open alert stays open until a carer closes it` }] }
     return { state, decisions: [{ outcome: 'ignore', reason: `${rule.stop} with nothing active` }] }
   },
   onTimer(rule, state, now): RuleStep<SustainedState> {
