@@ -35,11 +35,11 @@ export function tempDataDir(): string {
 }
 
 /** Start the real gateway process on ephemeral ports and wait for its "gateway listening" line. */
-export async function startGatewayProcess(opts: { dataDir?: string; config?: string } = {}): Promise<GatewayProcess> {
+export async function startGatewayProcess(opts: { dataDir?: string; config?: string; args?: string[] } = {}): Promise<GatewayProcess> {
   const dataDir = opts.dataDir ?? tempDataDir()
   const config = opts.config ?? join(repoRoot, 'test', 'fixtures', 'e2e-config.json')
   const [cmd, ...args] = startCommand()
-  const child = spawn(cmd!, [...args, '--data-dir', dataDir, '--config', config, '--mqtt-port', '0', '--http-port', '0', '--host', '127.0.0.1'], {
+  const child = spawn(cmd!, [...args, '--data-dir', dataDir, '--config', config, '--mqtt-port', '0', '--http-port', '0', '--host', '127.0.0.1', ...(opts.args ?? [])], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, GATEWAY_LOG_LEVEL: 'info' },
