@@ -70,7 +70,7 @@ describe('bed_exit', () => {
     d.event('out_of_bed', T0)
     expect(d.event('in_bed', T0 + sec(200)).map((t) => t.decision)).toEqual([
       raise('not back in bed within 90 s (out of bed since 02:14:05Z, 90 s ago)'),
-      { outcome: 'cleared', reason: 'back in bed after 3 min 20 s; the alert stays open until a carer closes it' },
+      { outcome: 'cleared', reason: 'back in bed after 3 min 20 s; an open alert stays open until a carer closes it' },
     ])
     expect(d.state).toEqual(state('in', null, [T0 + sec(90)]))
   })
@@ -87,7 +87,7 @@ describe('bed_exit', () => {
     const back = evaluateEvent(b, out.state, { type: 'in_bed', at: T0 + sec(95) })
     expect(back.decisions).toEqual([
       raise('not back in bed within 90 s (back in bed after 95 s, before the deadline was processed)'),
-      { outcome: 'cleared', reason: 'back in bed after 95 s; the alert stays open until a carer closes it' },
+      { outcome: 'cleared', reason: 'back in bed after 95 s; an open alert stays open until a carer closes it' },
     ])
     expect(back.timer).toBe('clear')
   })
@@ -152,8 +152,8 @@ describe('bed_exit min_armed_s (monitoring arms after in bed for N s)', () => {
 describe('delay_confirm with a generic start/cancel pair', () => {
   it.each([
     { name: 'closed after 60 s is within the 120 s delay', close: 60, decision: { outcome: 'suppress', reason: 'suppressed: door_closed after 60 s, within the 120 s delay' } },
-    { name: 'closed exactly at the deadline is within the delay', close: 120, decision: { outcome: 'suppress', reason: 'suppressed: door_closed after 120 s, within the 120 s delay' } },
-    { name: 'still open at the deadline raises', close: null, decision: { outcome: 'raise', reason: 'not door_closed within 120 s (door_open since 02:14:05Z, 120 s ago)', alert: { alertClass: 'DOOR OPEN', priority: 'medium', kind: 'care' } } },
+    { name: 'closed exactly at the deadline is within the delay', close: 120, decision: { outcome: 'suppress', reason: 'suppressed: door_closed after 2 min 0 s, within the 120 s delay' } },
+    { name: 'still open at the deadline raises', close: null, decision: { outcome: 'raise', reason: 'not door_closed within 120 s (door_open since 02:14:05Z, 2 min 0 s ago)', alert: { alertClass: 'DOOR OPEN', priority: 'medium', kind: 'care' } } },
   ])('$name', ({ close, decision }) => {
     const d = new Driver(rules.delayConfirm(120))
     expect(d.event('door_open', T0).map((t) => t.decision.reason)).toEqual(['door_open; alert if not door_closed within 120 s'])

@@ -54,7 +54,26 @@ describe('immediate rule', () => {
     expect(steps[1]!.decisions[0]!.reason).toBe('seizure_cleared received: source cleared; an open alert stays open until a carer closes it')
   })
 
-  it('a deadline is always ignored: immediate rules set none', () => {
-    expect(evaluateTimer(binding(), { active: true }, T0).decisions).toEqual([{ outcome: 'ignore', reason: 'immediate rules set no deadlines' }])
+  it('stores the kind state under k with the alert times under raised', () => {
+    const steps = run(binding(), ['seizure_alarm', 'seizure_cleared'])
+    expect(steps.map((x) => x.state)).toEqual([{ k: { active: true }, raised: [T0] }, { k: { active: false }, raised: [T0] }])
+  })
+
+  it('a deadline is always ignored, and leaves the stored state as it was: immediate rules set none', () => {
+    const stored = { k: { active: true }, raised: [T0] }
+    const step = evaluateTimer(binding(), stored, T0 + 5000)
+    expect(step.decisions).toEqual([{ outcome: 'ignore', reason: 'immediate rules set no deadlines' }])
+    expect(step.state).toEqual(stored)
+    expect(step.timer).toBeUndefined()
+  })
+
+  it.each([
+    { name: '23:30 GMT, inside 21:00–07:00', at: Date.UTC(2026, 0, 14, 23, 30), outcome: 'raise' },
+    { name: '07:30 BST on Sun 29 Mar (06:30 UTC), outside 21:00–07:00', at: Date.UTC(2026, 2, 29, 6, 30), outcome: 'outside_hours' },
+    { name: 'the second 01:30 on Sun 25 Oct (01:30 GMT), inside 21:00–07:00', at: Date.UTC(2026, 9, 25, 1, 30), outcome: 'raise' },
+  ])('with active hours, an alarm at $name: $outcome', ({ at, outcome }) => {
+    const step = evaluateEvent(binding({ active_hours: [{ from: '21:00', to: '07:00' }] }), undefined, { type: 'seizure_alarm', at })
+    expect(step.decisions.map((d) => d.outcome)).toEqual([outcome])
+    if (outcome === 'outside_hours') expect(step.decisions[0]!.reason).toBe('outside active hours 21:00–07:00 Europe/London: seizure_alarm received: immediate alert')
   })
 })
