@@ -60,11 +60,12 @@ export function replayRules(config: ConfigShape, events: Iterable<Omit<DeviceEve
   }
 
   const byKey = new Map(all.map((b) => [b.conditionKey, b]))
-  function fireUntil(t: number): void {
+  /** Fire deadlines due before `t` (or at `t` when `inclusive`): an event at a deadline's instant goes first, as a return at the deadline counts as within the delay. */
+  function fireUntil(t: number, inclusive: boolean): void {
     for (;;) {
       let nextKey: string | null = null
       let nextDue = Infinity
-      for (const [k, due] of timers) if (due <= t && due < nextDue) [nextKey, nextDue] = [k, due]
+      for (const [k, due] of timers) if ((inclusive ? due <= t : due < t) && due < nextDue) [nextKey, nextDue] = [k, due]
       if (nextKey === null) return
       timers.delete(nextKey)
       const b = byKey.get(nextKey)!
@@ -78,13 +79,13 @@ export function replayRules(config: ConfigShape, events: Iterable<Omit<DeviceEve
   }
   for (const e of events) {
     if (e.receivedAt < from || e.receivedAt > to) continue
-    fireUntil(e.receivedAt)
+    fireUntil(e.receivedAt, false)
     if (!deviceOwner.has(e.deviceId)) continue
     for (const b of byDevice.get(e.deviceId) ?? []) {
       if (!ruleTriggeredBy(b, e.type)) continue
       apply(b, evaluateEvent(b, states.get(b.conditionKey), { type: e.type, at: e.receivedAt }, ctx(b.personId, e.deviceId, e.receivedAt)), e.receivedAt)
     }
   }
-  fireUntil(to)
+  fireUntil(to, true)
   return { raises, outcomes, versions: new Map(all.map((b) => [b.conditionKey, b.version])) }
 }

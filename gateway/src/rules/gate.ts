@@ -30,8 +30,9 @@ export function gate(rule: RuleConfig, d: Decision, at: number, raised: readonly
     return { decision: { outcome: 'suppress', reason: `suppressed: ${kindWords[s.kind]} (${s.reason}; set by ${s.setBy}, until ${formatTime(s.expiresAt)}): ${d.reason}` }, raised }
   }
   const rl = rule.rate_limit
-  // A re-alert belongs to an alert already raised, so it is not a new alert for the rate limit.
-  if (rl && !(d.outcome === 'raise' && d.realert)) {
+  // A re-alert belongs to an alert already raised: it is neither limited nor counted as a new alert.
+  if (d.realert) return { decision: d, raised }
+  if (rl) {
     const last = raised.at(-1)
     if (last !== undefined && rl.rearm_s > 0 && at - last < rl.rearm_s * 1000) {
       return { decision: { outcome: 'rate_limited', reason: `rate-limited: last alert ${formatDuration(at - last)} ago, re-arm time ${rl.rearm_s} s: ${d.reason}` }, raised }
