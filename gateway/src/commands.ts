@@ -1,10 +1,10 @@
 import { type ConfigIndex, userMayAct } from './config/config-index.js'
-import type { Alert } from './core/alert.js'
+import type { Alert, AlertOutcome } from './core/alert.js'
 import type { Repositories } from './core/contracts.js'
 import type { Effects } from './core/effects.js'
 import { gatewayError, isGatewayError } from './core/errors.js'
 import type { Suppression, SuppressionKind } from './core/suppression.js'
-import { acceptAlert, type AckChannel, type LifecycleDeps, reportNotification } from './lifecycle/alert-service.js'
+import { acceptAlert, type AckChannel, closeAlert, declineAlert, type LifecycleDeps, reportNotification, resolveAlert } from './lifecycle/alert-service.js'
 import type { NotificationEvent } from './lifecycle/transitions.js'
 import type { Transact } from './pipeline.js'
 import { clearSuppression, setSuppression, type SuppressionDeps } from './suppression/suppressions.js'
@@ -52,6 +52,21 @@ export function createCommands(deps: CommandDeps) {
     /** A carer accepts an alert ("I'm going"). */
     accept(alertId: string, userId: string, via: AckChannel, now: number): Promise<Alert> {
       return command(`user:${userId}`, `accept ${alertId}`, now, (fx) => acceptAlert(deps.lifecycle, fx, alertId, userId, via, now))
+    },
+
+    /** A carer declines ("can't"): the ladder moves on at once. */
+    decline(alertId: string, userId: string, via: AckChannel, now: number): Promise<Alert> {
+      return command(`user:${userId}`, `decline ${alertId}`, now, (fx) => declineAlert(deps.lifecycle, fx, alertId, userId, via, now))
+    },
+
+    /** The carer has attended ("done"). */
+    resolve(alertId: string, userId: string, now: number): Promise<Alert> {
+      return command(`user:${userId}`, `resolve ${alertId}`, now, (fx) => resolveAlert(deps.lifecycle, fx, alertId, userId, now))
+    },
+
+    /** Close with an outcome and an optional note. */
+    close(alertId: string, userId: string, outcome: AlertOutcome, note: string | null, now: number): Promise<Alert> {
+      return command(`user:${userId}`, `close ${alertId}`, now, (fx) => closeAlert(deps.lifecycle, fx, alertId, userId, outcome, note, now))
     },
 
     /** The carer's screen confirms it shows a page (soft pager). Only the addressee may confirm. */

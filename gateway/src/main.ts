@@ -9,6 +9,7 @@ import { pagerDrivers } from '../../pager-bridge/src/index.js'
 import { createAuthenticator } from './access/authenticator.js'
 import { issueMissingCredentials } from './access/provisioning.js'
 import { indexConfig } from './config/config-index.js'
+import { lintConfig } from './config/lint.js'
 import { loadConfig } from './config/load.js'
 import { type GatewayOptions, parseOptions } from './config/options.js'
 import { systemClock, type Clock } from './core/clock.js'
@@ -47,6 +48,8 @@ export { registryContext }
 export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clock = systemClock): Promise<RunningGateway> {
   const config = loadConfig(opts.configFile, registryContext)
   const index = indexConfig(config)
+  const warnings = lintConfig(config)
+  for (const w of warnings) log.warn({ warning: w }, 'configuration warning')
   mkdirSync(opts.dataDir, { recursive: true })
   const dbFile = join(opts.dataDir, 'gateway.db')
   const db = openDatabase(dbFile)
@@ -68,6 +71,8 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
   const hub = createLiveHub({
     index, alerts: repos.alerts, notifications: repos.notifications, log: log.child({ module: 'gateway.live' }),
     accept: (alertId, userId, via) => commands.accept(alertId, userId, via, clock.now()),
+    decline: (alertId, userId, via) => commands.decline(alertId, userId, via, clock.now()),
+    close: (alertId, userId, outcome, note) => commands.close(alertId, userId, outcome, note, clock.now()),
     delivered: (id, userId) => commands.delivered(id, userId, clock.now()),
   })
   hub.start()
@@ -79,7 +84,7 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
     loadAlert: (id) => repos.alerts.get(id),
     report: (id, event, detail) => commands.report(id, event, clock.now(), detail),
   })
-  const scheduler = createTimerScheduler({ clock, log: log.child({ module: 'gateway.timers' }), nextDueAt: () => repos.timers.next()?.dueAt ?? null, fireDue: (now) => pipeline.fireDueTimers(now) })
+  const scheduler = createTimerScheduler({ clock, log: log.child({ module: 'gateway.timers' }), nextDueAt: () => pipeline.nextDueAt(), fireDue: (now) => pipeline.fireDueTimers(now) })
   afterCommit = (fx) => {
     if (fx.alertsChanged.size) hub.alertsChanged(fx.alertsChanged)
     if (fx.notificationsToSend.length) dispatcher.dispatch(fx.notificationsToSend)
@@ -97,6 +102,9 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
     health: () => ({ status: 'ok', commit_backlog: committer.backlog }),
     api: createApi({ index, alerts: repos.alerts, notifications: repos.notifications, audit: repos.audit, suppressions: repos.suppressions, ruleVersions: repos.ruleVersions, now: () => clock.now(),
       accept: (id, userId, via) => commands.accept(id, userId, via, clock.now()),
+      decline: (id, userId, via) => commands.decline(id, userId, via, clock.now()),
+      resolve: (id, userId) => commands.resolve(id, userId, clock.now()),
+      close: (id, userId, outcome, note) => commands.close(id, userId, outcome, note, clock.now()),
       suppress: (userId, input) => commands.suppress(userId, input, clock.now()),
       unsuppress: (userId, id) => commands.unsuppress(userId, id, clock.now()),
       replay: (_userId, body) => replayInWorker(dbFile, config, body, registryContext),
@@ -105,6 +113,7 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
 
   // Recovery before devices can connect: deadlines that passed while down fire now; the outbox is resent.
   await committer.submit(() => repos.audit.append({ at: clock.now(), kind: 'gateway.started', actor: 'gateway', detail: { pid: process.pid, config_file: opts.configFile } }))
+  if (warnings.length) await committer.submit(() => { for (const w of warnings) repos.audit.append({ at: clock.now(), kind: 'config.warning', actor: 'gateway', detail: { warning: w } }) })
   const changed = await pipeline.recordRuleVersions(opts.changedBy, opts.changeNote, clock.now())
   if (changed > 0) log.info({ changed, changed_by: opts.changedBy }, 'rule changes recorded')
   await pipeline.armClockRules(clock.now())

@@ -5,7 +5,9 @@ import type { Effects } from './core/effects.js'
 import type { DeviceEvent, RawMessage } from './core/event.js'
 import type { GatewayError } from './core/errors.js'
 import { checkMessage } from './ingest/check-message.js'
-import { type LifecycleDeps, raiseAlert } from './lifecycle/alert-service.js'
+import { advanceDue, type LifecycleDeps, raiseAlert, sourceCleared } from './lifecycle/alert-service.js'
+import type { StepTarget } from './routing/escalation-config.js'
+import { ladderFor, stepRecipients } from './routing/ladder.js'
 import { type Decoder, normalise } from './normalise/normalise.js'
 import { planNotifications } from './routing/recipients.js'
 import { armRule, bindRules, type EvalContext, evaluateEvent, evaluateTimer, type RuleBinding, ruleTriggeredBy, type StoredRuleState } from './rules/engine.js'
@@ -47,7 +49,9 @@ export function createPipeline(deps: PipelineDeps) {
     notifications: repos.notifications,
     audit: repos.audit,
     newId: (p) => deps.newId(p),
-    plan: (personId, alertClass) => planNotifications(index.people.get(personId)!, alertClass, index.config),
+    plan: (personId, alertClass, userIds) => planNotifications(index.people.get(personId)!, alertClass, userIds, index.config),
+    ladder: (siteId, priority) => ladderFor(index.config, siteId, priority),
+    recipients: (target, personId, now) => stepRecipients(index.config, target as StepTarget, personId, now),
     mayAct: (userId, personId) => userMayAct(index, userId, personId),
   }
   const suppressionDeps = { suppressions: repos.suppressions, audit: repos.audit, newId: () => deps.newId('sp').slice(3) }
@@ -77,7 +81,7 @@ export function createPipeline(deps: PipelineDeps) {
     for (const d of step.decisions) {
       const alert = d.outcome === 'raise'
         ? raiseAlert(lifecycle, fx, { siteId: b.siteId, personId: b.personId, deviceId, ruleId: b.rule.id, ruleVersion: b.version, conditionKey: b.conditionKey, ...d.alert, triggerEventSeq: eventSeq, reason: d.reason, realert: d.realert === true }, now)
-        : null
+        : d.outcome === 'cleared' ? sourceCleared(lifecycle, fx, b.conditionKey, d.reason, now) : null
       // Written after the alert exists so the decision row carries its id.
       repos.audit.append({ at: now, kind: 'rule.decision', actor: `rule:${b.rule.id}`, alertId: alert?.id ?? null, personId: b.personId, deviceId, eventSeq, detail: { rule_id: b.rule.id, rule_version: b.version, outcome: d.outcome, reason: d.reason } })
     }
@@ -115,6 +119,12 @@ export function createPipeline(deps: PipelineDeps) {
   return {
     lifecycle,
     suppressionDeps,
+    /** The earliest stored deadline of either kind, or null. */
+    nextDueAt(): number | null {
+      const a = repos.timers.next()?.dueAt ?? null
+      const b = repos.alerts.nextStepDue()
+      return a === null ? b : b === null ? a : Math.min(a, b)
+    },
     bindings,
 
     /** Validate, journal and process one device message. Resolves once durably committed. */
@@ -127,7 +137,7 @@ export function createPipeline(deps: PipelineDeps) {
       return deps.transact((fx) => processEvent(event, fx), (err) => recordFailure(event, err))
     },
 
-    /** Fire every deadline due at `now` (missed ones included), each exactly once. */
+    /** Fire every deadline due at `now` (rule deadlines and escalation steps, missed ones included), each exactly once. */
     fireDueTimers(now: number): Promise<number> {
       return deps.transact((fx) => {
         const due = repos.timers.due(now)
@@ -141,7 +151,8 @@ export function createPipeline(deps: PipelineDeps) {
           }
           applyStep(b, evaluateTimer(b, repos.ruleState.get(b.personId, b.rule.id), now, evalContext(b.personId, b.deviceId, now)), b.deviceId, t.createdEventSeq, now, fx)
         }
-        return due.length
+        // Escalation deadlines: every open alert whose ladder step is due moves on.
+        return due.length + advanceDue(lifecycle, fx, now)
       })
     },
 

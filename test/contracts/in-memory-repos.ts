@@ -60,7 +60,13 @@ export function createInMemoryAlerts(): AlertRepository & { conditionKeyOf(id: s
   const rows = new Map<string, Alert & { conditionKey: string }>()
   const strip = ({ conditionKey: _k, ...a }: Alert & { conditionKey: string }): Alert => ({ ...a })
   const newestFirst = (a: Alert, b: Alert) => b.raisedAt - a.raisedAt
+  const escalating = (r: Alert) => r.nextStepAt !== null && ['new', 'active', 'escalated'].includes(r.state)
   return {
+    dueForStep: (now) => [...rows.values()].filter((r) => escalating(r) && r.nextStepAt! <= now).sort((a, b) => a.nextStepAt! - b.nextStepAt! || (a.id < b.id ? -1 : 1)).map(strip),
+    nextStepDue: () => {
+      const due = [...rows.values()].filter(escalating).map((r) => r.nextStepAt!)
+      return due.length ? Math.min(...due) : null
+    },
     insert(alert) {
       if (rows.has(alert.id)) throw new Error(`UNIQUE constraint failed: alerts.id (${alert.id})`)
       rows.set(alert.id, { ...alert })

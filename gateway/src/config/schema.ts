@@ -1,5 +1,7 @@
 import { z } from 'zod'
 import { isValidId } from '../core/topics.js'
+import { ladderSchema, shiftSchema } from '../routing/escalation-config.js'
+import { stepRecipients } from '../routing/ladder.js'
 import { eventsNeeded, type RuleConfig, ruleSchema, ruleSelfProblems } from '../rules/rule-config.js'
 
 /**
@@ -61,6 +63,10 @@ const ingest = z.object({
 
 const configObject = z
   .object({
+    /** Escalation ladders per site and priority; a site/priority without one uses the default ladder. */
+    escalation: z.array(ladderSchema).default([]),
+    /** Who is on shift where and when; a site with no shifts has everyone at the site on shift. */
+    rota: z.array(shiftSchema).default([]),
     sites: z.array(site).min(1),
     people: z.array(person).default([]),
     devices: z.array(device).default([]),
@@ -129,10 +135,42 @@ function checkReferences(cfg: GatewayConfig, ctx: SchemaContext, report: Report)
     if (!users.has(pg.user)) report(['pagers', i, 'user'], `unknown user '${pg.user}'`)
     if (!ctx.pagerProtocols.includes(pg.protocol)) report(['pagers', i, 'protocol'], `unknown pager protocol '${pg.protocol}' (known: ${ctx.pagerProtocols.join(', ')})`)
   })
+  cfg.rota.forEach((r, i) => {
+    if (!sites.has(r.site)) report(['rota', i, 'site'], `unknown site '${r.site}'`)
+    const u = users.get(r.user)
+    if (!u) report(['rota', i, 'user'], `unknown user '${r.user}'`)
+  })
+  checkLadders(cfg, report)
   const withPager = new Set(cfg.pagers.map((p) => p.user))
   cfg.users.forEach((u, i) => {
     if (u.role === 'carer' && !withPager.has(u.id)) report(['users', i], `carer '${u.id}' has no pager, so alerts cannot reach them`)
   })
+}
+
+/**
+ * No configuration may produce a ladder with no next step: every ladder's last step (the one that repeats)
+ * must be able to reach someone at each site where it applies, and each site/priority pair used by a rule
+ * is checked, including the default ladder.
+ */
+function checkLadders(cfg: GatewayConfig, report: Report): void {
+  const seen = new Set<string>()
+  cfg.escalation.forEach((l, i) => {
+    const key = `${l.site}/${l.priority}`
+    if (seen.has(key)) report(['escalation', i], `a second ladder for site '${l.site}' and priority '${l.priority}'`)
+    seen.add(key)
+    if (!cfg.sites.some((s) => s.id === l.site)) report(['escalation', i, 'site'], `unknown site '${l.site}'`)
+  })
+  for (const person of cfg.people) {
+    for (const priority of new Set(person.rules.map((r) => r.priority))) {
+      const i = cfg.escalation.findIndex((l) => l.site === person.site && l.priority === priority)
+      const steps = i >= 0 ? cfg.escalation[i]!.steps : [{ to: 'assigned' as const, wait_s: 60 }, { to: 'all' as const, wait_s: 60 }]
+      const last = steps[steps.length - 1]!
+      if (stepRecipients(cfg, last.to, person.id, 0, true).length === 0) {
+        const where = i >= 0 ? ['escalation', i, 'steps', steps.length - 1, 'to'] : ['people', cfg.people.indexOf(person), 'carers']
+        report(where, `the ${i >= 0 ? '' : 'default '}ladder for ${person.site}/${priority} ends with '${last.to}', which can never reach anyone with a pager, so alerts for '${person.id}' would have no next step`)
+      }
+    }
+  }
 }
 
 function checkRule(r: RuleConfig, personId: string, devices: Map<string, DeviceConfig>, ctx: SchemaContext, report: Report): void {

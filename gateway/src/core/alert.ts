@@ -39,7 +39,22 @@ export interface Alert {
   readonly triggerEventSeq: number | null
   /** How many times the same condition triggered while this alert was open. */
   readonly triggerCount: number
+  /** Index of the escalation ladder step reached (0 = first). */
+  readonly escalationStep: number
+  /** When the next ladder step fires; null once accepted, cancelled or closed. */
+  readonly nextStepAt: number | null
+  readonly resolvedBy: string | null
+  readonly resolvedAt: number | null
+  readonly closedBy: string | null
+  readonly closedAt: number | null
+  /** Recorded when the alert is closed. */
+  readonly outcome: AlertOutcome | null
+  readonly outcomeNote: string | null
 }
+
+/** How an alert turned out, recorded at close (false-alarm rates are measured from this). */
+export const alertOutcomes = ['real', 'false_alarm', 'test', 'device_fault'] as const
+export type AlertOutcome = (typeof alertOutcomes)[number]
 
 export interface Notification {
   readonly id: string

@@ -2,6 +2,7 @@
 export const auditKinds = [
   'gateway.started',
   'gateway.stopped',
+  'config.warning',
   'event.received',
   'event.duplicate',
   'input.rejected',
@@ -12,6 +13,8 @@ export const auditKinds = [
   'suppression.cleared',
   'alert.transition',
   'alert.repeat',
+  'alert.source_cleared',
+  'escalation.step_skipped',
   'notification.transition',
   'pager.text_truncated',
   'access.refused',

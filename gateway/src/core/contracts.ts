@@ -24,8 +24,12 @@ export interface AlertRepository {
   insert(alert: Alert & { conditionKey: string }): void
   get(id: string): Alert | null
   findOpenByCondition(conditionKey: string): Alert | null
-  update(id: string, changes: Partial<Pick<Alert, 'state' | 'updatedAt' | 'acceptedBy' | 'acceptedAt' | 'triggerCount'>>): void
+  update(id: string, changes: Partial<Pick<Alert, 'state' | 'updatedAt' | 'acceptedBy' | 'acceptedAt' | 'triggerCount' | 'escalationStep' | 'nextStepAt' | 'resolvedBy' | 'resolvedAt' | 'closedBy' | 'closedAt' | 'outcome' | 'outcomeNote'>>): void
   list(filter: { states?: readonly AlertState[]; limit: number }): Alert[]
+  /** Open alerts whose next ladder step is due at `now`. */
+  dueForStep(now: number): Alert[]
+  /** The earliest pending ladder step, or null. */
+  nextStepDue(): number | null
 }
 
 export interface NotificationRepository {

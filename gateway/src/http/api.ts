@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { type ConfigIndex, userMaySee } from '../config/config-index.js'
 import type { AlertState } from '../core/alert.js'
-import { alertStates } from '../core/alert.js'
+import { type AlertOutcome, alertOutcomes, alertStates } from '../core/alert.js'
 import type { AlertRepository, AuditLog, NotificationRepository, RuleVersionRepository, SuppressionRepository } from '../core/contracts.js'
 import { type Suppression, type SuppressionKind, suppressionKinds } from '../core/suppression.js'
 import { z } from 'zod'
@@ -19,6 +19,9 @@ export interface ApiDeps {
   readonly suppressions: SuppressionRepository
   readonly ruleVersions: RuleVersionRepository
   readonly accept: (alertId: string, userId: string, via: AckChannel) => Promise<unknown>
+  readonly decline: (alertId: string, userId: string, via: AckChannel) => Promise<unknown>
+  readonly resolve: (alertId: string, userId: string) => Promise<unknown>
+  readonly close: (alertId: string, userId: string, outcome: AlertOutcome, note: string | null) => Promise<unknown>
   readonly suppress: (userId: string, input: { kind: SuppressionKind; person_id?: string; device_id?: string; reason: string; expiresAt: number }) => Promise<Suppression>
   readonly unsuppress: (userId: string, id: string) => Promise<void>
   readonly replay: (userId: string, body: unknown) => Promise<unknown>
@@ -39,6 +42,8 @@ const suppressionBody = z
   .strict()
   .refine((b) => (b.person_id === undefined) !== (b.device_id === undefined), { message: 'give exactly one of person_id or device_id' })
   .refine((b) => (b.duration_s === undefined) !== (b.until === undefined), { message: 'give exactly one of duration_s or until' })
+
+const closeBody = z.object({ outcome: z.enum(alertOutcomes), note: z.string().max(500).optional() }).strict()
 
 function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
   const r = schema.safeParse(body)
@@ -93,6 +98,24 @@ export function createApi(deps: ApiDeps) {
       await readJsonBody(req)
       visibleAlert(id!, userId)
       await deps.accept(id!, userId, 'api')
+      sendJson(res, 200, { alert: alertView(index, deps.alerts.get(id!)!) })
+    }],
+    ['POST', /^\/api\/alerts\/([A-Za-z0-9_-]{1,64})\/decline$/, async (req, res, userId, [id]) => {
+      await readJsonBody(req)
+      visibleAlert(id!, userId)
+      await deps.decline(id!, userId, 'api')
+      sendJson(res, 200, { alert: alertView(index, deps.alerts.get(id!)!) })
+    }],
+    ['POST', /^\/api\/alerts\/([A-Za-z0-9_-]{1,64})\/resolve$/, async (req, res, userId, [id]) => {
+      await readJsonBody(req)
+      visibleAlert(id!, userId)
+      await deps.resolve(id!, userId)
+      sendJson(res, 200, { alert: alertView(index, deps.alerts.get(id!)!) })
+    }],
+    ['POST', /^\/api\/alerts\/([A-Za-z0-9_-]{1,64})\/close$/, async (req, res, userId, [id]) => {
+      const b = parseBody(closeBody, await readJsonBody(req))
+      visibleAlert(id!, userId)
+      await deps.close(id!, userId, b.outcome, b.note ?? null)
       sendJson(res, 200, { alert: alertView(index, deps.alerts.get(id!)!) })
     }],
     ['GET', /^\/api\/audit$/, (_req, res, userId, _p, url) => {

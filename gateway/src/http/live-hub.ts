@@ -6,6 +6,7 @@ import { isGatewayError } from '../core/errors.js'
 import type { Page } from '../core/pager.js'
 import type { AckChannel } from '../lifecycle/alert-service.js'
 import { openAlertStates } from '../lifecycle/transitions.js'
+import { type AlertOutcome, alertOutcomes } from '../core/alert.js'
 import { alertView, notificationView } from './views.js'
 
 interface Session {
@@ -27,6 +28,8 @@ export interface LiveHubDeps {
   readonly alerts: AlertRepository
   readonly notifications: NotificationRepository
   readonly accept: (alertId: string, userId: string, via: AckChannel) => Promise<unknown>
+  readonly decline: (alertId: string, userId: string, via: AckChannel) => Promise<unknown>
+  readonly close: (alertId: string, userId: string, outcome: AlertOutcome, note: string | null) => Promise<unknown>
   readonly delivered: (notificationId: string, userId: string) => Promise<void>
   readonly log: Logger
 }
@@ -56,7 +59,7 @@ export function createLiveHub(deps: LiveHubDeps) {
   }
 
   async function onMessage(s: Session, data: string): Promise<void> {
-    let msg: { type?: unknown; alert_id?: unknown; notification_id?: unknown; request_id?: unknown }
+    let msg: { type?: unknown; alert_id?: unknown; notification_id?: unknown; request_id?: unknown; outcome?: unknown; note?: unknown }
     try {
       msg = JSON.parse(data) as typeof msg
     } catch {
@@ -65,6 +68,10 @@ export function createLiveHub(deps: LiveHubDeps) {
     const requestId = typeof msg.request_id === 'string' ? msg.request_id.slice(0, 64) : null
     try {
       if (msg.type === 'accept' && typeof msg.alert_id === 'string') await deps.accept(msg.alert_id, s.userId, 'soft_pager')
+      else if (msg.type === 'decline' && typeof msg.alert_id === 'string') await deps.decline(msg.alert_id, s.userId, 'soft_pager')
+      else if (msg.type === 'close' && typeof msg.alert_id === 'string' && (alertOutcomes as readonly unknown[]).includes(msg.outcome)) {
+        await deps.close(msg.alert_id, s.userId, msg.outcome as AlertOutcome, typeof msg.note === 'string' && msg.note.trim() ? msg.note.slice(0, 500) : null)
+      }
       else if (msg.type === 'delivered' && typeof msg.notification_id === 'string') await deps.delivered(msg.notification_id, s.userId)
       else throw Object.assign(new Error(`unknown message type '${String(msg.type)}' or missing id`), { code: 'GW_ERR_API_BAD_REQUEST' })
       if (requestId) send(s, { type: 'result', request_id: requestId, ok: true })

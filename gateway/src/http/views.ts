@@ -24,6 +24,14 @@ export function alertView(index: ConfigIndex, a: Alert) {
     accepted_by: a.acceptedBy ? { id: a.acceptedBy, display_name: acceptedBy?.display_name ?? a.acceptedBy } : null,
     accepted_at: iso(a.acceptedAt),
     trigger_count: a.triggerCount,
+    escalation_step: a.escalationStep + 1,
+    next_step_at: iso(a.nextStepAt),
+    resolved_by: a.resolvedBy,
+    resolved_at: iso(a.resolvedAt),
+    closed_by: a.closedBy,
+    closed_at: iso(a.closedAt),
+    outcome: a.outcome,
+    outcome_note: a.outcomeNote,
   }
 }
 export type AlertView = ReturnType<typeof alertView>

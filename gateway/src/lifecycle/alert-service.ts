@@ -1,29 +1,11 @@
-import type { Alert, AlertKind, Notification, NotificationState, Priority } from '../core/alert.js'
-import type { AlertRepository, AuditLog, NotificationRepository } from '../core/contracts.js'
+import type { Alert, AlertKind, AlertOutcome, Priority } from '../core/alert.js'
 import type { Effects } from '../core/effects.js'
 import { gatewayError } from '../core/errors.js'
-import { nextAlertState, nextNotificationState, type NotificationEvent } from './transitions.js'
+import type { LifecycleDeps } from './deps.js'
+import { advance, canMove, escalatingStates, openNotificationStates, runStep, transitionNotification } from './escalation.js'
+import { nextAlertState, type NotificationEvent } from './transitions.js'
 
-
-/** A planned notification as the lifecycle needs it (the routing stage makes these). */
-export interface NotificationPlan {
-  readonly userId: string
-  readonly pagerId: string
-  readonly protocol: string
-  readonly text: string
-  readonly truncatedFrom: string | null
-}
-
-export interface LifecycleDeps {
-  readonly alerts: AlertRepository
-  readonly notifications: NotificationRepository
-  readonly audit: AuditLog
-  readonly newId: (prefix: 'al' | 'nt') => string
-  /** Who receives a new alert for this person. */
-  readonly plan: (personId: string, alertClass: string) => readonly NotificationPlan[]
-  /** May this user act on alerts for this person? */
-  readonly mayAct: (userId: string, personId: string) => boolean
-}
+export type { LifecycleDeps, NotificationPlan } from './deps.js'
 
 export interface RaiseInput {
   readonly siteId: string
@@ -37,102 +19,144 @@ export interface RaiseInput {
   readonly priority: Priority
   readonly triggerEventSeq: number | null
   readonly reason: string
-  /** A re-alert for a condition still going on: pages the recipients again if nobody has accepted. */
+  /** A re-alert for a condition still going on: pages the current step again if nobody has accepted. */
   readonly realert?: boolean
 }
 
+/** How an acknowledgement or answer arrived. */
+export type AckChannel = 'soft_pager' | 'dashboard' | 'api' | 'pager_status'
+
+const open = (a: Alert) => (escalatingStates as readonly string[]).includes(a.state)
+
+function getAlert(deps: LifecycleDeps, id: string): Alert {
+  const alert = deps.alerts.get(id)
+  if (!alert) throw gatewayError('GW_ERR_ALERT_NOT_FOUND', [id])
+  return alert
+}
+
 /**
- * Raise an alert, or fold a repeat trigger into the open alert for the same person and condition
- * (protocols.md §4.3 "de-duplicate repeat triggers as an update").
+ * Raise an alert and start its escalation ladder, or fold a repeat trigger into the open alert for the
+ * same person and condition (protocols.md §4.3 "de-duplicate repeat triggers as an update").
  */
 export function raiseAlert(deps: LifecycleDeps, fx: Effects, input: RaiseInput, now: number): Alert {
   const existing = deps.alerts.findOpenByCondition(input.conditionKey)
   if (existing) {
     const triggerCount = existing.triggerCount + 1
     deps.alerts.update(existing.id, { triggerCount, updatedAt: now })
-    const repage = input.realert === true && existing.state !== 'acknowledged'
+    const repage = input.realert === true && open(existing)
     deps.audit.append({ at: now, kind: 'alert.repeat', actor: `rule:${input.ruleId}`, alertId: existing.id, personId: input.personId, deviceId: input.deviceId, eventSeq: input.triggerEventSeq, detail: { trigger_count: triggerCount, reason: input.reason, realert: input.realert === true, paged_again: repage } })
-    if (repage) queueNotifications(deps, fx, existing.id, input, now)
+    if (repage) runStep(deps, fx, { ...existing, triggerCount }, existing.escalationStep, now)
     fx.alertsChanged.add(existing.id)
-    return { ...existing, triggerCount, updatedAt: now }
+    return deps.alerts.get(existing.id)!
   }
   const id = deps.newId('al')
   const alert: Alert = {
     id, siteId: input.siteId, personId: input.personId, deviceId: input.deviceId, ruleId: input.ruleId, ruleVersion: input.ruleVersion,
     kind: input.kind, alertClass: input.alertClass, priority: input.priority, state: 'new', raisedAt: now, updatedAt: now,
-    acceptedBy: null, acceptedAt: null, triggerEventSeq: input.triggerEventSeq, triggerCount: 1,
+    acceptedBy: null, acceptedAt: null, triggerEventSeq: input.triggerEventSeq, triggerCount: 1, escalationStep: 0, nextStepAt: null,
+    resolvedBy: null, resolvedAt: null, closedBy: null, closedAt: null, outcome: null, outcomeNote: null,
   }
   deps.alerts.insert({ ...alert, conditionKey: input.conditionKey })
-  const base = { at: now, actor: `rule:${input.ruleId}`, alertId: id, personId: input.personId, deviceId: input.deviceId, eventSeq: input.triggerEventSeq }
-  deps.audit.append({ ...base, kind: 'alert.transition', detail: { from: null, to: 'new', event: 'raise', rule_id: input.ruleId, rule_version: input.ruleVersion, priority: input.priority, alert_class: input.alertClass, reason: input.reason } })
-
-  const plans = queueNotifications(deps, fx, id, input, now)
+  const base = { at: now, alertId: id, personId: input.personId, deviceId: input.deviceId, eventSeq: input.triggerEventSeq }
+  deps.audit.append({ ...base, actor: `rule:${input.ruleId}`, kind: 'alert.transition', detail: { from: null, to: 'new', event: 'raise', rule_id: input.ruleId, rule_version: input.ruleVersion, priority: input.priority, alert_class: input.alertClass, reason: input.reason } })
+  const { step, recipients } = runStep(deps, fx, alert, 0, now)
   const to = nextAlertState(id, 'new', 'activate')
   deps.alerts.update(id, { state: to, updatedAt: now })
-  deps.audit.append({ ...base, actor: 'gateway', kind: 'alert.transition', detail: { from: 'new', to, event: 'activate', recipients: plans.map((p) => p.userId) } })
+  deps.audit.append({ ...base, actor: 'gateway', kind: 'alert.transition', detail: { from: 'new', to, event: 'activate', step: step + 1, recipients } })
   fx.alertsChanged.add(id)
-  return { ...alert, state: to }
+  return deps.alerts.get(id)!
 }
 
-/** Queue one notification per planned recipient (attempt = previous attempts + 1), each audited. */
-function queueNotifications(deps: LifecycleDeps, fx: Effects, alertId: string, input: RaiseInput, now: number): readonly NotificationPlan[] {
-  const plans = deps.plan(input.personId, input.alertClass)
-  const attempt = 1 + Math.max(0, ...deps.notifications.forAlert(alertId).map((n) => n.attempt))
-  const base = { at: now, actor: 'gateway', alertId, personId: input.personId, deviceId: input.deviceId, eventSeq: input.triggerEventSeq }
-  for (const p of plans) {
-    const n: Notification = { id: deps.newId('nt'), alertId, userId: p.userId, pagerId: p.pagerId, protocol: p.protocol, attempt, state: 'queued', text: p.text, createdAt: now, updatedAt: now }
-    deps.notifications.insert(n)
-    deps.audit.append({ ...base, kind: 'notification.transition', detail: { notification_id: n.id, user_id: p.userId, pager_id: p.pagerId, protocol: p.protocol, attempt, from: null, to: 'queued', text: p.text } })
-    if (p.truncatedFrom !== null) deps.audit.append({ ...base, kind: 'pager.text_truncated', detail: { notification_id: n.id, pager_id: p.pagerId, full_length: p.truncatedFrom.length, sent_length: p.text.length } })
-    fx.notificationsToSend.push(n.id)
-  }
-  return plans
-}
-
-/** How an acknowledgement arrived. */
-export type AckChannel = 'soft_pager' | 'dashboard' | 'api' | 'pager_status'
-
-/** A carer accepts ("I'm going"). Refuses clearly when someone else already did. */
+/** A carer accepts ("I'm going"): the ladder stops and everyone else's page is withdrawn with who is attending. */
 export function acceptAlert(deps: LifecycleDeps, fx: Effects, alertId: string, userId: string, via: AckChannel, now: number): Alert {
-  const alert = deps.alerts.get(alertId)
-  if (!alert) throw gatewayError('GW_ERR_ALERT_NOT_FOUND', [alertId])
+  const alert = getAlert(deps, alertId)
   if (!deps.mayAct(userId, alert.personId)) throw gatewayError('GW_ERR_LIFECYCLE_NOT_RECIPIENT', [userId, alertId])
-  if (alert.state === 'acknowledged' && alert.acceptedBy !== null) {
+  if (alert.acceptedBy !== null && alert.state === 'acknowledged') {
     throw gatewayError('GW_ERR_LIFECYCLE_ALREADY_ACCEPTED', [alertId, alert.acceptedBy], { accepted_by: alert.acceptedBy, accepted_at: alert.acceptedAt })
   }
   const to = nextAlertState(alertId, alert.state, 'accept')
-  deps.alerts.update(alertId, { state: to, acceptedBy: userId, acceptedAt: now, updatedAt: now })
+  deps.alerts.update(alertId, { state: to, acceptedBy: userId, acceptedAt: now, nextStepAt: null, updatedAt: now })
   deps.audit.append({ at: now, kind: 'alert.transition', actor: `user:${userId}`, alertId, personId: alert.personId, deviceId: alert.deviceId, detail: { from: alert.state, to, event: 'accept', via } })
   for (const n of deps.notifications.forAlert(alertId)) {
     if (n.userId === userId && canMove(n.state, 'accept')) transitionNotification(deps, n, 'accept', now, { actor: `user:${userId}`, via })
-    else if (canMove(n.state, 'cancel')) transitionNotification(deps, n, 'cancel', now, { actor: 'gateway', reason: `accepted by ${userId}` })
+    else if (canMove(n.state, 'cancel')) transitionNotification(deps, n, 'cancel', now, { actor: 'gateway', reason: `${userId} is attending` })
   }
   fx.alertsChanged.add(alertId)
-  return { ...alert, state: to, acceptedBy: userId, acceptedAt: now, updatedAt: now }
+  fx.timersChanged = true
+  return deps.alerts.get(alertId)!
 }
 
-/** Record a driver or device report about one notification (sent, delivered, failed, ...). */
-export function reportNotification(deps: LifecycleDeps, fx: Effects, notificationId: string, event: NotificationEvent, now: number, detail: Record<string, unknown> = {}): Notification {
+/** A carer declines ("can't"): their page is rejected and the ladder moves on at once. */
+export function declineAlert(deps: LifecycleDeps, fx: Effects, alertId: string, userId: string, via: AckChannel, now: number): Alert {
+  const alert = getAlert(deps, alertId)
+  if (!deps.mayAct(userId, alert.personId)) throw gatewayError('GW_ERR_LIFECYCLE_NOT_RECIPIENT', [userId, alertId])
+  if (!open(alert)) throw gatewayError('GW_ERR_LIFECYCLE_INVALID_TRANSITION', ['alert', alertId, 'decline', alert.state])
+  const mine = deps.notifications.forAlert(alertId).filter((n) => n.userId === userId && openNotificationStates.includes(n.state))
+  for (const n of mine) transitionNotification(deps, n, canMove(n.state, 'reject') ? 'reject' : 'cancel', now, { actor: `user:${userId}`, via })
+  return advance(deps, fx, alertId, `declined by ${userId}`, now, `user:${userId}`) ?? alert
+}
+
+/** The carer has attended ("done"). */
+export function resolveAlert(deps: LifecycleDeps, fx: Effects, alertId: string, userId: string, now: number): Alert {
+  const alert = getAlert(deps, alertId)
+  if (!deps.mayAct(userId, alert.personId)) throw gatewayError('GW_ERR_LIFECYCLE_NOT_RECIPIENT', [userId, alertId])
+  const to = nextAlertState(alertId, alert.state, 'resolve')
+  deps.alerts.update(alertId, { state: to, resolvedBy: userId, resolvedAt: now, updatedAt: now })
+  deps.audit.append({ at: now, kind: 'alert.transition', actor: `user:${userId}`, alertId, personId: alert.personId, deviceId: alert.deviceId, detail: { from: alert.state, to, event: 'resolve' } })
+  fx.alertsChanged.add(alertId)
+  return deps.alerts.get(alertId)!
+}
+
+/** Close with an outcome (real / false alarm / test / device fault). An acknowledged alert is resolved first. */
+export function closeAlert(deps: LifecycleDeps, fx: Effects, alertId: string, userId: string, outcome: AlertOutcome, note: string | null, now: number): Alert {
+  let alert = getAlert(deps, alertId)
+  if (!deps.mayAct(userId, alert.personId)) throw gatewayError('GW_ERR_LIFECYCLE_NOT_RECIPIENT', [userId, alertId])
+  if (alert.state === 'acknowledged') alert = resolveAlert(deps, fx, alertId, userId, now)
+  const to = nextAlertState(alertId, alert.state, 'close')
+  deps.alerts.update(alertId, { state: to, closedBy: userId, closedAt: now, outcome, outcomeNote: note, nextStepAt: null, updatedAt: now })
+  deps.audit.append({ at: now, kind: 'alert.transition', actor: `user:${userId}`, alertId, personId: alert.personId, deviceId: alert.deviceId, detail: { from: alert.state, to, event: 'close', outcome, note } })
+  fx.alertsChanged.add(alertId)
+  return deps.alerts.get(alertId)!
+}
+
+/**
+ * The source cleared (back in bed, seizure stopped). Before anyone accepted, a low or medium alert is
+ * cancelled (it still needs a human to close it with an outcome); a high-priority alert is never
+ * silently ended: it stays open and keeps escalating, with the clearing recorded.
+ */
+export function sourceCleared(deps: LifecycleDeps, fx: Effects, conditionKey: string, reason: string, now: number): Alert | null {
+  const alert = deps.alerts.findOpenByCondition(conditionKey)
+  if (!alert) return null
+  const base = { at: now, actor: 'gateway', alertId: alert.id, personId: alert.personId, deviceId: alert.deviceId }
+  if (!open(alert) || alert.priority === 'high') {
+    deps.audit.append({ ...base, kind: 'alert.source_cleared', detail: { state: alert.state, priority: alert.priority, kept_open: true, reason } })
+    fx.alertsChanged.add(alert.id)
+    return alert
+  }
+  const to = nextAlertState(alert.id, alert.state, 'cancel')
+  deps.alerts.update(alert.id, { state: to, nextStepAt: null, updatedAt: now })
+  deps.audit.append({ ...base, kind: 'alert.transition', detail: { from: alert.state, to, event: 'cancel', reason: `source cleared before anyone attended: ${reason}` } })
+  for (const n of deps.notifications.forAlert(alert.id)) if (canMove(n.state, 'cancel')) transitionNotification(deps, n, 'cancel', now, { actor: 'gateway', reason: 'source cleared' })
+  fx.alertsChanged.add(alert.id)
+  fx.timersChanged = true
+  return deps.alerts.get(alert.id)!
+}
+
+/** Record a driver or pager report about one notification. A failed page moves the ladder on at once. */
+export function reportNotification(deps: LifecycleDeps, fx: Effects, notificationId: string, event: NotificationEvent, now: number, detail: Record<string, unknown> = {}): void {
   const n = deps.notifications.get(notificationId)
   if (!n) throw gatewayError('GW_ERR_API_BAD_REQUEST', [`no notification '${notificationId}'`])
-  const moved = transitionNotification(deps, n, event, now, { actor: 'gateway', ...detail })
+  transitionNotification(deps, n, event, now, { actor: 'gateway', ...detail })
   fx.alertsChanged.add(n.alertId)
-  return moved
+  if (event === 'fail' || event === 'undeliverable') advance(deps, fx, n.alertId, `page to ${n.userId} on ${n.pagerId} ${event === 'fail' ? 'failed' : 'undeliverable'}`, now)
 }
 
-function canMove(state: NotificationState, event: NotificationEvent): boolean {
-  try {
-    nextNotificationState('', state, event)
-    return true
-  } catch {
-    return false
+/** Every alert whose ladder step is due moves on (timeout). */
+export function advanceDue(deps: LifecycleDeps, fx: Effects, now: number): number {
+  const due = deps.alerts.dueForStep(now)
+  for (const a of due) {
+    const wait = deps.ladder(a.siteId, a.priority)[a.escalationStep]?.wait_s ?? 0
+    advance(deps, fx, a.id, `nobody accepted within ${wait} s`, now)
   }
-}
-
-function transitionNotification(deps: LifecycleDeps, n: Notification, event: NotificationEvent, now: number, detail: Record<string, unknown>): Notification {
-  const to = nextNotificationState(n.id, n.state, event)
-  deps.notifications.setState(n.id, to, now)
-  const { actor, ...rest } = detail
-  deps.audit.append({ at: now, kind: 'notification.transition', actor: String(actor ?? 'gateway'), alertId: n.alertId, detail: { notification_id: n.id, user_id: n.userId, pager_id: n.pagerId, protocol: n.protocol, from: n.state, to, event, ...rest } })
-  return { ...n, state: to, updatedAt: now }
+  return due.length
 }

@@ -19,10 +19,10 @@ export function renderPagerText(template: string, fields: { roomCode: string; al
   return full.length <= maxLength ? { text: full, truncatedFrom: null } : { text: full.slice(0, maxLength), truncatedFrom: full }
 }
 
-/** The first step of routing: every pager of every carer assigned to the person. */
-export function planNotifications(person: PersonConfig, alertClass: string, config: Pick<GatewayConfig, 'pagers'>): PlannedNotification[] {
+/** Every pager of each of these users, with the person's pager text. */
+export function planNotifications(person: PersonConfig, alertClass: string, userIds: readonly string[], config: Pick<GatewayConfig, 'pagers'>): PlannedNotification[] {
   const plans: PlannedNotification[] = []
-  for (const userId of person.carers) {
+  for (const userId of userIds) {
     for (const pager of config.pagers) {
       if (pager.user !== userId) continue
       const { text, truncatedFrom } = renderPagerText(person.pager_template, { roomCode: person.room_code, alertClass }, pager.max_length)

@@ -1,5 +1,5 @@
 import { formatTime } from './explain.js'
-import { nextLocalTime, previousLocalTime } from './local-time.js'
+import { nextLocalTime, previousLocalTime } from '../core/local-time.js'
 import type { RuleOf } from './rule-config.js'
 import { raiseDecision, type RuleKind, type RuleStep } from './types.js'
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { isWithinAnyWindow, type TimeWindow } from './local-time.js'
+import { isWithinAnyWindow, type TimeWindow } from '../core/local-time.js'
 import { eventsNeeded, type RuleConfig, type RuleOf } from './rule-config.js'
 import { Driver, hours, rules, sec, TZ, utc } from './test-driver.js'
 

@@ -1,4 +1,4 @@
-import type { Alert, AlertKind, AlertState, Priority } from '../core/alert.js'
+import type { Alert, AlertKind, AlertOutcome, AlertState, Priority } from '../core/alert.js'
 import type { AlertRepository } from '../core/contracts.js'
 import type { Db } from './db.js'
 
@@ -6,6 +6,8 @@ interface Row {
   id: string; site_id: string; person_id: string; device_id: string | null; rule_id: string; rule_version: string; condition_key: string
   kind: string; alert_class: string; priority: string; state: string; raised_at: number; updated_at: number
   accepted_by: string | null; accepted_at: number | null; trigger_event_seq: number | null; trigger_count: number
+  escalation_step: number; next_step_at: number | null; resolved_by: string | null; resolved_at: number | null
+  closed_by: string | null; closed_at: number | null; outcome: string | null; outcome_note: string | null
 }
 
 function toAlert(r: Row): Alert {
@@ -14,19 +16,29 @@ function toAlert(r: Row): Alert {
     kind: r.kind as AlertKind, alertClass: r.alert_class, priority: r.priority as Priority, state: r.state as AlertState,
     raisedAt: r.raised_at, updatedAt: r.updated_at, acceptedBy: r.accepted_by, acceptedAt: r.accepted_at,
     triggerEventSeq: r.trigger_event_seq, triggerCount: r.trigger_count,
+    escalationStep: r.escalation_step, nextStepAt: r.next_step_at, resolvedBy: r.resolved_by, resolvedAt: r.resolved_at,
+    closedBy: r.closed_by, closedAt: r.closed_at, outcome: r.outcome as AlertOutcome | null, outcomeNote: r.outcome_note,
   }
 }
 
-const columns: Record<string, string> = { state: 'state', updatedAt: 'updated_at', acceptedBy: 'accepted_by', acceptedAt: 'accepted_at', triggerCount: 'trigger_count' }
+const columns: Record<string, string> = {
+  state: 'state', updatedAt: 'updated_at', acceptedBy: 'accepted_by', acceptedAt: 'accepted_at', triggerCount: 'trigger_count',
+  escalationStep: 'escalation_step', nextStepAt: 'next_step_at', resolvedBy: 'resolved_by', resolvedAt: 'resolved_at',
+  closedBy: 'closed_by', closedAt: 'closed_at', outcome: 'outcome', outcomeNote: 'outcome_note',
+}
 
 export function createAlertRepo(db: Db): AlertRepository {
-  const insert = db.prepare(`INSERT INTO alerts (id, site_id, person_id, device_id, rule_id, rule_version, condition_key, kind, alert_class, priority, state, raised_at, updated_at, accepted_by, accepted_at, trigger_event_seq, trigger_count)
-    VALUES (@id, @siteId, @personId, @deviceId, @ruleId, @ruleVersion, @conditionKey, @kind, @alertClass, @priority, @state, @raisedAt, @updatedAt, @acceptedBy, @acceptedAt, @triggerEventSeq, @triggerCount)`)
+  const insert = db.prepare(`INSERT INTO alerts (id, site_id, person_id, device_id, rule_id, rule_version, condition_key, kind, alert_class, priority, state, raised_at, updated_at, accepted_by, accepted_at, trigger_event_seq, trigger_count, escalation_step, next_step_at)
+    VALUES (@id, @siteId, @personId, @deviceId, @ruleId, @ruleVersion, @conditionKey, @kind, @alertClass, @priority, @state, @raisedAt, @updatedAt, @acceptedBy, @acceptedAt, @triggerEventSeq, @triggerCount, @escalationStep, @nextStepAt)`)
+  const dueForStep = db.prepare("SELECT * FROM alerts WHERE next_step_at IS NOT NULL AND next_step_at <= ? AND state IN ('new', 'active', 'escalated') ORDER BY next_step_at, id")
+  const nextStepDue = db.prepare("SELECT min(next_step_at) FROM alerts WHERE next_step_at IS NOT NULL AND state IN ('new', 'active', 'escalated')").pluck()
   const get = db.prepare('SELECT * FROM alerts WHERE id = ?')
   const openByCondition = db.prepare("SELECT * FROM alerts WHERE condition_key = ? AND state NOT IN ('resolved', 'cancelled', 'closed') ORDER BY raised_at DESC LIMIT 1")
   const updates = new Map<string, ReturnType<Db['prepare']>>()
   return {
-    insert: (a) => void insert.run(a),
+    insert: (a) => void insert.run({ id: a.id, siteId: a.siteId, personId: a.personId, deviceId: a.deviceId, ruleId: a.ruleId, ruleVersion: a.ruleVersion, conditionKey: a.conditionKey, kind: a.kind, alertClass: a.alertClass, priority: a.priority, state: a.state, raisedAt: a.raisedAt, updatedAt: a.updatedAt, acceptedBy: a.acceptedBy, acceptedAt: a.acceptedAt, triggerEventSeq: a.triggerEventSeq, triggerCount: a.triggerCount, escalationStep: a.escalationStep, nextStepAt: a.nextStepAt }),
+    dueForStep: (now) => (dueForStep.all(now) as Row[]).map(toAlert),
+    nextStepDue: () => (nextStepDue.get() as number | null) ?? null,
     get: (id) => {
       const r = get.get(id) as Row | undefined
       return r ? toAlert(r) : null

@@ -1,0 +1,61 @@
+import type { Priority } from '../core/alert.js'
+import { defaultLadder, type LadderConfig, type LadderStep, type ShiftConfig, type StepTarget } from './escalation-config.js'
+import { usersOnShift } from './rota.js'
+
+/** The parts of the configuration escalation needs. */
+export interface EscalationConfigView {
+  readonly sites: readonly { id: string; timezone: string }[]
+  readonly people: readonly { id: string; site: string; carers: readonly string[] }[]
+  readonly users: readonly { id: string; role: string }[]
+  readonly pagers: readonly { user: string }[]
+  readonly escalation: readonly LadderConfig[]
+  readonly rota: readonly ShiftConfig[]
+}
+
+/** The ladder for a site and priority: the configured one, or the default. */
+export function ladderFor(cfg: EscalationConfigView, site: string, priority: Priority): readonly LadderStep[] {
+  return cfg.escalation.find((l) => l.site === site && l.priority === priority)?.steps ?? defaultLadder
+}
+
+/**
+ * Users who work at a site: in its rota, or carers of someone there; a team leader with no rota entries
+ * anywhere is at every site (a single-site home usually lists no rota for its manager).
+ */
+export function siteUsers(cfg: EscalationConfigView, site: string): Set<string> {
+  const inAnyRota = new Set(cfg.rota.map((s) => s.user))
+  const out = new Set<string>(cfg.rota.filter((s) => s.site === site).map((s) => s.user))
+  for (const p of cfg.people) if (p.site === site) for (const c of p.carers) out.add(c)
+  for (const u of cfg.users) if (u.role === 'team_leader' && !inAnyRota.has(u.id)) out.add(u.id)
+  return out
+}
+
+/** Who is on shift at a site now; a site with no rota has everyone at the site on shift all the time. */
+export function onShiftAt(cfg: EscalationConfigView, site: string, at: number): Set<string> {
+  const hasRota = cfg.rota.some((s) => s.site === site)
+  if (!hasRota) return siteUsers(cfg, site)
+  const tz = cfg.sites.find((s) => s.id === site)?.timezone ?? 'Europe/London'
+  return usersOnShift(cfg.rota, site, tz, at)
+}
+
+/**
+ * Users a step pages for an alert about `personId`, decided when the step fires (so a shift change
+ * between steps is honoured). `ignoreShift` asks who the step could ever reach (for load-time checks).
+ */
+export function stepRecipients(cfg: EscalationConfigView, target: StepTarget, personId: string, at: number, ignoreShift = false): string[] {
+  const person = cfg.people.find((p) => p.id === personId)
+  if (!person) return []
+  const site = person.site
+  const here = siteUsers(cfg, site)
+  const onShift = ignoreShift ? here : onShiftAt(cfg, site, at)
+  const role = new Map(cfg.users.map((u) => [u.id, u.role]))
+  const withPager = new Set(cfg.pagers.map((p) => p.user))
+  let users: string[]
+  switch (target) {
+    case 'assigned': users = person.carers.filter((c) => onShift.has(c)); break
+    case 'on_shift': users = [...onShift].filter((u) => role.get(u) === 'carer'); break
+    // Team leaders are on call whether or not the rota lists them.
+    case 'team_leader': users = [...here].filter((u) => role.get(u) === 'team_leader'); break
+    case 'all': users = [...here]; break
+  }
+  return users.filter((u) => withPager.has(u)).sort()
+}
