@@ -10,6 +10,7 @@ import type { AckChannel } from '../lifecycle/alert-service.js'
 import { openAlertStates } from '../lifecycle/transitions.js'
 import { readJsonBody, sendJson } from './http-util.js'
 import { alertView, auditView, notificationView } from './views.js'
+import { canSeeAlert } from './visibility.js'
 
 export interface ApiDeps {
   readonly index: ConfigIndex
@@ -72,7 +73,7 @@ export function createApi(deps: ApiDeps) {
 
   function visibleAlert(id: string, userId: string) {
     const alert = deps.alerts.get(id)
-    if (!alert || !userMaySee(index, userId, alert.personId)) throw gatewayError('GW_ERR_ALERT_NOT_FOUND', [id])
+    if (!alert || !canSeeAlert(index, deps.notifications, userId, alert)) throw gatewayError('GW_ERR_ALERT_NOT_FOUND', [id])
     return alert
   }
 
@@ -87,7 +88,7 @@ export function createApi(deps: ApiDeps) {
       }
       const limit = Number(url.searchParams.get('limit') ?? 100)
       if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw gatewayError('GW_ERR_API_BAD_REQUEST', ['limit must be an integer from 1 to 1000'])
-      const list = deps.alerts.list({ states, limit }).filter((a) => userMaySee(index, userId, a.personId))
+      const list = deps.alerts.list({ states, limit }).filter((a) => canSeeAlert(index, deps.notifications, userId, a))
       sendJson(res, 200, { alerts: list.map((a) => alertView(index, a)) })
     }],
     ['GET', /^\/api\/alerts\/([A-Za-z0-9_-]{1,64})$/, (_req, res, userId, [id]) => {

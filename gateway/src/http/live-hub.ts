@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import type { WebSocket } from 'ws'
 import { type ConfigIndex, userMaySee } from '../config/config-index.js'
+import { canSeeAlert } from './visibility.js'
 import type { AlertRepository, NotificationRepository } from '../core/contracts.js'
 import { isGatewayError } from '../core/errors.js'
 import type { Page } from '../core/pager.js'
@@ -54,7 +55,7 @@ export function createLiveHub(deps: LiveHubDeps) {
     const open = deps.alerts.list({ states: openAlertStates, limit: 1000 })
     const recent = deps.alerts.list({ limit: SNAPSHOT_RECENT })
     const byId = new Map([...open, ...recent].map((a) => [a.id, a]))
-    const alerts = [...byId.values()].filter((a) => userMaySee(index, userId, a.personId)).map((a) => alertView(index, a))
+    const alerts = [...byId.values()].filter((a) => canSeeAlert(index, deps.notifications, userId, a)).map((a) => alertView(index, a))
     return { type: 'snapshot', alerts, notifications: deps.notifications.openForUser(userId).map(notificationView) }
   }
 
@@ -103,7 +104,7 @@ export function createLiveHub(deps: LiveHubDeps) {
         const view = { type: 'alert', alert: alertView(index, alert) }
         const notes = deps.notifications.forAlert(id)
         for (const s of sessions) {
-          if (!userMaySee(index, s.userId, alert.personId)) continue
+          if (!userMaySee(index, s.userId, alert.personId) && !notes.some((n) => n.userId === s.userId)) continue
           send(s, view)
           for (const n of notes) if (n.userId === s.userId) send(s, { type: 'notification', notification: notificationView(n) })
         }

@@ -28,6 +28,11 @@ export type AckChannel = 'soft_pager' | 'dashboard' | 'api' | 'pager_status'
 
 const open = (a: Alert) => (escalatingStates as readonly string[]).includes(a.state)
 
+/** Responsible for the person, or paged for this alert by the ladder: either may answer it. */
+function mayAnswer(deps: LifecycleDeps, alert: Alert, userId: string): boolean {
+  return deps.mayAct(userId, alert.personId) || deps.notifications.forAlert(alert.id).some((n) => n.userId === userId)
+}
+
 function getAlert(deps: LifecycleDeps, id: string): Alert {
   const alert = deps.alerts.get(id)
   if (!alert) throw gatewayError('GW_ERR_ALERT_NOT_FOUND', [id])
@@ -70,7 +75,7 @@ export function raiseAlert(deps: LifecycleDeps, fx: Effects, input: RaiseInput, 
 /** A carer accepts ("I'm going"): the ladder stops and everyone else's page is withdrawn with who is attending. */
 export function acceptAlert(deps: LifecycleDeps, fx: Effects, alertId: string, userId: string, via: AckChannel, now: number): Alert {
   const alert = getAlert(deps, alertId)
-  if (!deps.mayAct(userId, alert.personId)) throw gatewayError('GW_ERR_LIFECYCLE_NOT_RECIPIENT', [userId, alertId])
+  if (!mayAnswer(deps, alert, userId)) throw gatewayError('GW_ERR_LIFECYCLE_NOT_RECIPIENT', [userId, alertId])
   if (alert.acceptedBy !== null && alert.state === 'acknowledged') {
     throw gatewayError('GW_ERR_LIFECYCLE_ALREADY_ACCEPTED', [alertId, alert.acceptedBy], { accepted_by: alert.acceptedBy, accepted_at: alert.acceptedAt })
   }
@@ -89,7 +94,7 @@ export function acceptAlert(deps: LifecycleDeps, fx: Effects, alertId: string, u
 /** A carer declines ("can't"): their page is rejected and the ladder moves on at once. */
 export function declineAlert(deps: LifecycleDeps, fx: Effects, alertId: string, userId: string, via: AckChannel, now: number): Alert {
   const alert = getAlert(deps, alertId)
-  if (!deps.mayAct(userId, alert.personId)) throw gatewayError('GW_ERR_LIFECYCLE_NOT_RECIPIENT', [userId, alertId])
+  if (!mayAnswer(deps, alert, userId)) throw gatewayError('GW_ERR_LIFECYCLE_NOT_RECIPIENT', [userId, alertId])
   if (!open(alert)) throw gatewayError('GW_ERR_LIFECYCLE_INVALID_TRANSITION', ['alert', alertId, 'decline', alert.state])
   const mine = deps.notifications.forAlert(alertId).filter((n) => n.userId === userId && openNotificationStates.includes(n.state))
   for (const n of mine) transitionNotification(deps, n, canMove(n.state, 'reject') ? 'reject' : 'cancel', now, { actor: `user:${userId}`, via })
@@ -99,7 +104,7 @@ export function declineAlert(deps: LifecycleDeps, fx: Effects, alertId: string, 
 /** The carer has attended ("done"). */
 export function resolveAlert(deps: LifecycleDeps, fx: Effects, alertId: string, userId: string, now: number): Alert {
   const alert = getAlert(deps, alertId)
-  if (!deps.mayAct(userId, alert.personId)) throw gatewayError('GW_ERR_LIFECYCLE_NOT_RECIPIENT', [userId, alertId])
+  if (!mayAnswer(deps, alert, userId)) throw gatewayError('GW_ERR_LIFECYCLE_NOT_RECIPIENT', [userId, alertId])
   const to = nextAlertState(alertId, alert.state, 'resolve')
   deps.alerts.update(alertId, { state: to, resolvedBy: userId, resolvedAt: now, updatedAt: now })
   deps.audit.append({ at: now, kind: 'alert.transition', actor: `user:${userId}`, alertId, personId: alert.personId, deviceId: alert.deviceId, detail: { from: alert.state, to, event: 'resolve' } })
@@ -110,7 +115,7 @@ export function resolveAlert(deps: LifecycleDeps, fx: Effects, alertId: string, 
 /** Close with an outcome (real / false alarm / test / device fault). An acknowledged alert is resolved first. */
 export function closeAlert(deps: LifecycleDeps, fx: Effects, alertId: string, userId: string, outcome: AlertOutcome, note: string | null, now: number): Alert {
   let alert = getAlert(deps, alertId)
-  if (!deps.mayAct(userId, alert.personId)) throw gatewayError('GW_ERR_LIFECYCLE_NOT_RECIPIENT', [userId, alertId])
+  if (!mayAnswer(deps, alert, userId)) throw gatewayError('GW_ERR_LIFECYCLE_NOT_RECIPIENT', [userId, alertId])
   if (alert.state === 'acknowledged') alert = resolveAlert(deps, fx, alertId, userId, now)
   const to = nextAlertState(alertId, alert.state, 'close')
   deps.alerts.update(alertId, { state: to, closedBy: userId, closedAt: now, outcome, outcomeNote: note, nextStepAt: null, updatedAt: now })

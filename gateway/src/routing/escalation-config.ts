@@ -21,7 +21,7 @@ export const ladderStepSchema = z
      * `team_leader`: the site's team leaders; `all`: everyone at the site with a pager, on shift or not. */
     to: z.enum(stepTargets),
     /** Seconds to wait for an accept before the next step (a decline or failed page moves on at once). */
-    wait_s: z.number().int().min(5).max(3600),
+    wait_s: z.number().int().min(1).max(3600),
   })
   .strict()
 
