@@ -50,7 +50,7 @@ function importsOf(file: string, source: string): ImportRef[] {
 const under = (path: string, dir: string) => path === dir || path.startsWith(`${dir}/`)
 
 /** The rules, as data: each names who it applies to and which import it forbids, with the reason. */
-const compositionRoots = ['gateway/src/main.ts', 'gateway/src/registry-context.ts', 'gateway/src/cli/', 'gateway/src/replay/replay-worker.ts']
+const compositionRoots = ['gateway/src/main.ts', 'gateway/src/registry-context.ts', 'gateway/src/cli/', 'gateway/src/compose/', 'gateway/src/replay/replay-worker.ts']
 
 const rules: { name: string; appliesToTests: boolean; applies: (file: string) => boolean; forbids: (ref: ImportRef, file: string) => boolean }[] = [
   {

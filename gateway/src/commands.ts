@@ -80,6 +80,27 @@ export function createCommands(deps: CommandDeps) {
       })
     },
 
+    /**
+     * A two-way paging system reported on a page (ESPA record 7): delivered, accepted by the called party
+     * (an acknowledgement attributed to the pager's user, via 'pager_status'), or failed.
+     */
+    async pagerReport(notificationId: string, event: 'deliver' | 'accept' | 'reject' | 'fail' | 'undeliverable', detail: Record<string, unknown>, now: number): Promise<void> {
+      const n = repos.notifications.get(notificationId)
+      if (!n) return
+      if (event === 'accept') {
+        await command(`user:${n.userId}`, `accept ${n.alertId} (pager)`, now, (fx) => {
+          if (repos.notifications.get(n.id)?.state === 'sent') reportNotification(deps.lifecycle, fx, n.id, 'deliver', now, { via: 'pager_status', ...detail })
+          acceptAlert(deps.lifecycle, fx, n.alertId, n.userId, 'pager_status', now)
+        })
+        return
+      }
+      if (event === 'reject') {
+        await command(`user:${n.userId}`, `decline ${n.alertId} (pager)`, now, (fx) => declineAlert(deps.lifecycle, fx, n.alertId, n.userId, 'pager_status', now))
+        return
+      }
+      await command('gateway', `${event} ${notificationId}`, now, (fx) => void reportNotification(deps.lifecycle, fx, notificationId, event, now, { via: 'pager_status', ...detail }))
+    },
+
     /** A driver or pager reports on a notification. */
     report(notificationId: string, event: NotificationEvent, now: number, detail: Record<string, unknown> = {}): Promise<void> {
       return command('gateway', `${event} ${notificationId}`, now, (fx) => void reportNotification(deps.lifecycle, fx, notificationId, event, now, detail))

@@ -5,7 +5,6 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import { pino, type Logger } from 'pino'
 import { startBroker } from '../../broker/src/index.js'
 import { deviceAdapters } from '../../device-adapters/src/index.js'
-import { pagerDrivers } from '../../pager-bridge/src/index.js'
 import { createAuthenticator } from './access/authenticator.js'
 import { issueMissingCredentials } from './access/provisioning.js'
 import { indexConfig } from './config/config-index.js'
@@ -13,7 +12,6 @@ import { lintConfig } from './config/lint.js'
 import { loadConfig } from './config/load.js'
 import { type GatewayOptions, parseOptions } from './config/options.js'
 import { systemClock, type Clock } from './core/clock.js'
-import type { PagerDriver } from './core/pager.js'
 import { isGatewayError } from './core/errors.js'
 import { createApi } from './http/api.js'
 import { registryContext } from './registry-context.js'
@@ -23,6 +21,7 @@ import { startHttpServer } from './http/server.js'
 import { loadStaticFiles } from './http/static-files.js'
 import { renderMetrics } from './metrics.js'
 import { createCommands } from './commands.js'
+import { createPagerLines } from './compose/pager-lines.js'
 import { createPipeline } from './pipeline.js'
 import { createDispatcher } from './routing/dispatcher.js'
 import { createTimerScheduler } from './scheduler/timer-scheduler.js'
@@ -65,7 +64,9 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
   let afterCommit: (fx: import('./core/effects.js').Effects) => void = () => undefined
   const committer = new GroupCommitter(db, (fx) => afterCommit(fx))
   const newId = (prefix: 'al' | 'nt' | 'sp') => `${prefix}-${randomUUID()}`
-  const pipeline = createPipeline({ index, decoders: new Map(deviceAdapters.map((a) => [a.id, a])), repos, transact: (run, recover) => committer.submit(run, recover), newId, log: log.child({ module: 'gateway.pipeline' }), rejections: counters.rejections })
+  // Late-bound: line drivers report back through commands built on the pipeline.
+  let pagerLines: ReturnType<typeof createPagerLines> | null = null
+  const pipeline = createPipeline({ index, decoders: new Map(deviceAdapters.map((a) => [a.id, a])), repos, transact: (run, recover) => committer.submit(run, recover), newId, log: log.child({ module: 'gateway.pipeline' }), rejections: counters.rejections, lineUp: (pagerId) => pagerLines?.lineUp(pagerId) ?? true })
 
   const commands = createCommands({ index, repos, transact: (run, recover) => committer.submit(run, recover), lifecycle: pipeline.lifecycle, suppressionDeps: pipeline.suppressionDeps })
   const hub = createLiveHub({
@@ -76,17 +77,27 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
     delivered: (id, userId) => commands.delivered(id, userId, clock.now()),
   })
   hub.start()
-  const drivers = new Map<string, PagerDriver>()
-  for (const p of config.pagers) drivers.set(p.id, pagerDrivers[p.protocol]!.create({}, { pushToScreens: (page) => hub.pushPage(page) }))
+  const logFailure = (what: string) => (err: unknown) => log.error({ err }, what)
+  const lines = createPagerLines(config, log.child({ module: 'pager-bridge' }), {
+    pushToScreens: (page) => hub.pushPage(page),
+    report: (nid, event, detail) => void commands.pagerReport(nid, event, detail, clock.now()).catch(logFailure('recording a pager report failed')),
+    lineHealth: (lineId, state, reason) => void pipeline.lineHealth(lineId, state, reason, clock.now()).catch(logFailure('recording line health failed')),
+    frame: (lineId, dir, bytes, nid, what) => void pipeline.pagerFrame(lineId, dir, bytes, nid, what, clock.now()).catch(logFailure('auditing a pager frame failed')),
+  })
+  pagerLines = lines
   const dispatcher = createDispatcher({
-    drivers, log: log.child({ module: 'gateway.routing' }),
+    driverFor: (pagerId) => lines.driverFor(pagerId), addressOf: (pagerId) => lines.addressOf(pagerId), log: log.child({ module: 'gateway.routing' }),
     loadNotification: (id) => repos.notifications.get(id),
+    notificationsFor: (alertId) => repos.notifications.forAlert(alertId),
     loadAlert: (id) => repos.alerts.get(id),
     report: (id, event, detail) => commands.report(id, event, clock.now(), detail),
   })
   const scheduler = createTimerScheduler({ clock, log: log.child({ module: 'gateway.timers' }), nextDueAt: () => pipeline.nextDueAt(), fireDue: (now) => pipeline.fireDueTimers(now) })
   afterCommit = (fx) => {
-    if (fx.alertsChanged.size) hub.alertsChanged(fx.alertsChanged)
+    if (fx.alertsChanged.size) {
+      hub.alertsChanged(fx.alertsChanged)
+      dispatcher.withdraw(fx.alertsChanged)
+    }
     if (fx.notificationsToSend.length) dispatcher.dispatch(fx.notificationsToSend)
     if (fx.timersChanged) scheduler.reschedule()
   }
@@ -147,6 +158,7 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
         await status.close().catch(() => undefined)
         await broker.close()
         await http.close()
+        await lines.close()
         await committer.submit(() => repos.audit.append({ at: clock.now(), kind: 'gateway.stopped', actor: 'gateway', detail: {} })).catch(() => undefined)
         db.close()
       })()

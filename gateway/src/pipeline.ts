@@ -34,6 +34,8 @@ export interface PipelineDeps {
   readonly log: Logger
   /** Counts of rejected input by error code, exposed as metrics. */
   readonly rejections: Map<string, number>
+  /** Is this pager's line up? (Soft pagers always are.) */
+  readonly lineUp: (pagerId: string) => boolean
 }
 
 /**
@@ -49,9 +51,15 @@ export function createPipeline(deps: PipelineDeps) {
     notifications: repos.notifications,
     audit: repos.audit,
     newId: (p) => deps.newId(p),
-    plan: (personId, alertClass, userIds) => planNotifications(index.people.get(personId)!, alertClass, userIds, index.config),
+    plan: (personId, subject, alertClass, userIds) => planNotifications(personId ? index.people.get(personId)! : null, subject, alertClass, userIds, index.config, deps.lineUp),
     ladder: (siteId, priority) => ladderFor(index.config, siteId, priority),
-    recipients: (target, personId, now) => stepRecipients(index.config, target as StepTarget, personId, now),
+    recipients: (target, personId, siteId, now) => stepRecipients(index.config, target as StepTarget, personId, siteId, now),
+    fallback: (pagerId, personId, subject, alertClass) => {
+      const fb = index.pagers.get(pagerId)?.fallback
+      const pager = fb ? index.pagers.get(fb) : undefined
+      if (!pager) return null
+      return planNotifications(personId ? index.people.get(personId)! : null, subject, alertClass, [pager.user], { pagers: [pager] }, () => true)[0] ?? null
+    },
     mayAct: (userId, personId) => userMayAct(index, userId, personId),
   }
   const suppressionDeps = { suppressions: repos.suppressions, audit: repos.audit, newId: () => deps.newId('sp').slice(3) }
@@ -175,6 +183,33 @@ export function createPipeline(deps: PipelineDeps) {
         }
         for (const [key, prev] of latest) if (!bindings.byKey.has(key) && prev.version !== 'removed') record(prev.personId, prev.ruleId, 'removed', null, prev)
         return changed
+      })
+    },
+
+    /**
+     * A paging line went down or came back (issue 5). Down raises a technical alert for the line's site
+     * (its pages go to other routes, since this line is down); back up records the recovery and clears the
+     * source, which never silently ends a high-priority alert.
+     */
+    lineHealth(lineId: string, state: 'up' | 'down', reason: string, now: number): Promise<void> {
+      const line = index.config.lines.find((l) => l.id === lineId)
+      if (!line) return Promise.resolve()
+      const key = `line/${lineId}`
+      return deps.transact((fx) => {
+        repos.audit.append({ at: now, kind: 'pager.line', actor: `line:${lineId}`, detail: { line: lineId, protocol: line.protocol, state, reason } })
+        if (state === 'down') {
+          raiseAlert(lifecycle, fx, { siteId: line.site, personId: null, subject: lineId.toUpperCase(), deviceId: null, ruleId: 'line-supervision', ruleVersion: 'builtin', conditionKey: key, kind: 'technical', alertClass: 'PAGER LINE DOWN', priority: line.alert_priority, triggerEventSeq: null, reason: `paging line ${lineId} down: ${reason}` }, now)
+        } else {
+          sourceCleared(lifecycle, fx, key, `paging line ${lineId} restored: ${reason}`, now)
+        }
+      })
+    },
+
+    /** A frame sent to or received from a paging line that belongs to a page: into the audit trail as hex. */
+    pagerFrame(lineId: string, direction: 'tx' | 'rx', bytes: Buffer, notificationId: string | null, what: string, now: number): Promise<void> {
+      return deps.transact(() => {
+        const n = notificationId ? repos.notifications.get(notificationId) : null
+        repos.audit.append({ at: now, kind: 'pager.frame', actor: `line:${lineId}`, alertId: n?.alertId ?? null, detail: { line: lineId, direction, hex: bytes.toString('hex'), notification_id: notificationId, what } })
       })
     },
 

@@ -6,4 +6,5 @@ import type { SchemaContext } from './config/schema.js'
 export const registryContext: SchemaContext = {
   deviceTypes: new Map(deviceAdapters.map((a) => [a.id, Object.keys(a.events)])),
   pagerProtocols: Object.keys(pagerDrivers),
+  lineProtocols: new Map(Object.values(pagerDrivers).filter((d) => d.usesLine).map((d) => [d.protocol, { schema: d.config, maxText: d.maxText }])),
 }

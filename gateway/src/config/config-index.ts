@@ -19,18 +19,20 @@ export function indexConfig(config: Readonly<GatewayConfig>): ConfigIndex {
   }
 }
 
-/** Team leaders act on every alert; carers only on alerts for the people they are assigned to. */
-export function userMayAct(index: ConfigIndex, userId: string, personId: string): boolean {
+/** Team leaders act on every alert; carers only on alerts for the people they are assigned to (site-level technical alerts: team leaders, or whoever was paged). */
+export function userMayAct(index: ConfigIndex, userId: string, personId: string | null): boolean {
   const user = index.users.get(userId)
   if (!user) return false
   if (user.role === 'team_leader') return true
+  if (personId === null) return false
   return user.role === 'carer' && (index.people.get(personId)?.carers.includes(userId) ?? false)
 }
 
 /** Who may see an alert for this person: team leaders, AT admins and auditors see all; carers their own people. */
-export function userMaySee(index: ConfigIndex, userId: string, personId: string): boolean {
+export function userMaySee(index: ConfigIndex, userId: string, personId: string | null): boolean {
   const user = index.users.get(userId)
   if (!user) return false
   if (user.role !== 'carer') return true
+  if (personId === null) return false
   return index.people.get(personId)?.carers.includes(userId) ?? false
 }

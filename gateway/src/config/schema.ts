@@ -15,6 +15,8 @@ export interface SchemaContext {
   readonly deviceTypes: ReadonlyMap<string, readonly string[]>
   /** Pager protocols with a driver. */
   readonly pagerProtocols: readonly string[]
+  /** Per protocol that runs on a line: the driver's own zod schema for the line settings, and its text limit. */
+  readonly lineProtocols: ReadonlyMap<string, { readonly schema: z.ZodType<unknown>; readonly maxText: number }>
 }
 
 const id = z.string().refine(isValidId, 'must be 1–64 characters of a-z, 0-9, "-" and "_", starting with a letter or digit')
@@ -52,9 +54,25 @@ const pager = z.object({
   id,
   user: id,
   protocol: z.string().min(1),
+  /** The line (serial port or tcp://) this pager is reached through; required for line protocols (espa, tap). */
+  line: id.optional(),
+  /** The pager's address on its line: ESPA call address (≤ 16 characters), TAP pager id. */
+  address: z.string().regex(/^[0-9A-Za-z]{1,16}$/, 'addresses are 1–16 letters or digits').optional(),
+  /** Another pager of the same user to use when this one's line is down or a page to it fails. */
+  fallback: id.optional(),
   /** Longest message this pager displays; longer text is truncated and the truncation audited. */
   max_length: z.number().int().min(8).max(512).default(80),
 }).strict()
+
+/** A paging line: a serial port or serial device server, with its protocol's own settings (validated by the driver's schema). */
+const line = z.object({
+  id,
+  protocol: z.string().min(1),
+  /** Site whose team is alerted when this line fails. */
+  site: id,
+  /** Priority of the technical alert raised when the line goes down. */
+  alert_priority: z.enum(['high', 'medium', 'low']).default('high'),
+}).passthrough()
 
 const ingest = z.object({
   /** Largest device payload accepted, in bytes. */
@@ -68,6 +86,8 @@ const configObject = z
     /** Who is on shift where and when; a site with no shifts has everyone at the site on shift. */
     rota: z.array(shiftSchema).default([]),
     sites: z.array(site).min(1),
+    /** Paging lines (ESPA 4.4.4, TAP) over serial ports or tcp://. */
+    lines: z.array(line).default([]),
     people: z.array(person).default([]),
     devices: z.array(device).default([]),
     users: z.array(user).default([]),
@@ -131,9 +151,33 @@ function checkReferences(cfg: GatewayConfig, ctx: SchemaContext, report: Report)
     if (!owner) report(['devices', i, 'person'], `unknown person '${d.person}'`)
     else if (owner.site !== d.site) report(['devices', i, 'site'], `device is at site '${d.site}' but its person is at site '${owner.site}'`)
   })
+  checkLines(cfg, ctx, report)
   cfg.pagers.forEach((pg, i) => {
     if (!users.has(pg.user)) report(['pagers', i, 'user'], `unknown user '${pg.user}'`)
     if (!ctx.pagerProtocols.includes(pg.protocol)) report(['pagers', i, 'protocol'], `unknown pager protocol '${pg.protocol}' (known: ${ctx.pagerProtocols.join(', ')})`)
+    const lineProto = ctx.lineProtocols.get(pg.protocol)
+    if (lineProto) {
+      const l = cfg.lines.find((x) => x.id === pg.line)
+      if (!pg.line) report(['pagers', i, 'line'], `a '${pg.protocol}' pager needs a line`)
+      else if (!l) report(['pagers', i, 'line'], `unknown line '${pg.line}'`)
+      else if (l.protocol !== pg.protocol) report(['pagers', i, 'line'], `line '${pg.line}' speaks '${l.protocol}', not '${pg.protocol}'`)
+      if (!pg.address) report(['pagers', i, 'address'], `a '${pg.protocol}' pager needs its address on the line`)
+      if (pg.max_length > lineProto.maxText) report(['pagers', i, 'max_length'], `'${pg.protocol}' carries at most ${lineProto.maxText} characters`)
+    } else if (pg.line) report(['pagers', i, 'line'], `'${pg.protocol}' pagers do not use a line`)
+    if (pg.fallback !== undefined) {
+      const fb = cfg.pagers.find((x) => x.id === pg.fallback)
+      if (!fb) report(['pagers', i, 'fallback'], `unknown pager '${pg.fallback}'`)
+      else if (fb.user !== pg.user) report(['pagers', i, 'fallback'], `fallback '${fb.id}' belongs to '${fb.user}', not to '${pg.user}'`)
+      else if (fb.id === pg.id) report(['pagers', i, 'fallback'], 'a pager cannot be its own fallback')
+    }
+  })
+  cfg.pagers.forEach((pg, i) => {
+    // A fallback chain must end: a cycle would page round in circles when every line is down.
+    const seen = new Set<string>()
+    for (let cur: typeof pg | undefined = pg; cur?.fallback; cur = cfg.pagers.find((x) => x.id === cur!.fallback)) {
+      if (seen.has(cur.id)) return report(['pagers', i, 'fallback'], `fallback chain from '${pg.id}' loops`)
+      seen.add(cur.id)
+    }
   })
   cfg.rota.forEach((r, i) => {
     if (!sites.has(r.site)) report(['rota', i, 'site'], `unknown site '${r.site}'`)
@@ -144,6 +188,17 @@ function checkReferences(cfg: GatewayConfig, ctx: SchemaContext, report: Report)
   const withPager = new Set(cfg.pagers.map((p) => p.user))
   cfg.users.forEach((u, i) => {
     if (u.role === 'carer' && !withPager.has(u.id)) report(['users', i], `carer '${u.id}' has no pager, so alerts cannot reach them`)
+  })
+}
+
+function checkLines(cfg: GatewayConfig, ctx: SchemaContext, report: Report): void {
+  cfg.lines.forEach((l, i) => {
+    if (!cfg.sites.some((s) => s.id === l.site)) report(['lines', i, 'site'], `unknown site '${l.site}'`)
+    const proto = ctx.lineProtocols.get(l.protocol)
+    if (!proto) return report(['lines', i, 'protocol'], `'${l.protocol}' is not a line protocol (known: ${[...ctx.lineProtocols.keys()].join(', ')})`)
+    const { id: _id, protocol: _p, site: _s, alert_priority: _a, ...settings } = l
+    const r = proto.schema.safeParse(settings)
+    if (!r.success) for (const issue of r.error.issues) report(['lines', i, ...issue.path.map(String)], issue.message)
   })
 }
 
@@ -165,7 +220,7 @@ function checkLadders(cfg: GatewayConfig, report: Report): void {
       const i = cfg.escalation.findIndex((l) => l.site === person.site && l.priority === priority)
       const steps = i >= 0 ? cfg.escalation[i]!.steps : [{ to: 'assigned' as const, wait_s: 60 }, { to: 'all' as const, wait_s: 60 }]
       const last = steps[steps.length - 1]!
-      if (stepRecipients(cfg, last.to, person.id, 0, true).length === 0) {
+      if (stepRecipients(cfg, last.to, person.id, person.site, 0, true).length === 0) {
         const where = i >= 0 ? ['escalation', i, 'steps', steps.length - 1, 'to'] : ['people', cfg.people.indexOf(person), 'carers']
         report(where, `the ${i >= 0 ? '' : 'default '}ladder for ${person.site}/${priority} ends with '${last.to}', which can never reach anyone with a pager, so alerts for '${person.id}' would have no next step`)
       }

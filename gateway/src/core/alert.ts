@@ -20,8 +20,10 @@ export type AlertKind = 'care' | 'technical' | 'advisory'
 export interface Alert {
   readonly id: string
   readonly siteId: string
-  /** Pseudonymous person id; names never travel with alerts. */
-  readonly personId: string
+  /** Pseudonymous person id; names never travel with alerts. Null for technical alerts about no person (a paging line). */
+  readonly personId: string | null
+  /** What a person-less technical alert is about (e.g. "LINE espa-main"), shown instead of a room code. */
+  readonly subject: string | null
   /** The device whose event raised it; null for clock-driven rules (expected event missing, inactivity). */
   readonly deviceId: string | null
   readonly ruleId: string

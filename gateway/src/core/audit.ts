@@ -17,6 +17,8 @@ export const auditKinds = [
   'escalation.step_skipped',
   'notification.transition',
   'pager.text_truncated',
+  'pager.frame',
+  'pager.line',
   'access.refused',
   'command.refused',
   'credential.issued',

@@ -4,6 +4,8 @@ export interface Page {
   readonly alertId: string
   readonly pagerId: string
   readonly userId: string
+  /** The pager's address on its line (ESPA call address, TAP pager id); null for the soft pager. */
+  readonly address: string | null
   readonly text: string
   readonly priority: 'high' | 'medium' | 'low'
 }
@@ -14,8 +16,18 @@ export interface Page {
  */
 export type SendResult = { readonly ok: true } | { readonly ok: false; readonly retryable: boolean; readonly error: string }
 
-/** A pager protocol driver instance (pager-bridge/src/drivers/<protocol>.ts creates these). */
+/** What a two-way paging system can report about a page after it was sent (mapped onto the notification machine). */
+export type PagerReport = 'deliver' | 'accept' | 'reject' | 'fail' | 'undeliverable'
+
+/** Line state as the driver sees it. */
+export type LineHealth = 'up' | 'down'
+
+/** A pager protocol driver instance for one line (pager-bridge/src/drivers/<protocol>.ts creates these). */
 export interface PagerDriver {
   send(page: Page): Promise<SendResult>
+  /** Withdraw a page (ESPA reset call) when the alert was accepted elsewhere or cancelled. */
+  cancel?(page: Page): Promise<SendResult>
+  /** Current line state: a `down` line is skipped in favour of the pager's fallback. */
+  health(): LineHealth
   close(): Promise<void>
 }

@@ -1,4 +1,4 @@
-import type { Alert, AlertKind, AlertOutcome, Priority } from '../core/alert.js'
+import type { Alert, AlertKind, AlertOutcome, Notification, Priority } from '../core/alert.js'
 import type { Effects } from '../core/effects.js'
 import { gatewayError } from '../core/errors.js'
 import type { LifecycleDeps } from './deps.js'
@@ -9,7 +9,9 @@ export type { LifecycleDeps, NotificationPlan } from './deps.js'
 
 export interface RaiseInput {
   readonly siteId: string
-  readonly personId: string
+  readonly personId: string | null
+  /** For a person-less technical alert: what it is about (shown instead of a room code). */
+  readonly subject?: string
   readonly deviceId: string | null
   readonly ruleId: string
   readonly ruleVersion: string
@@ -56,7 +58,7 @@ export function raiseAlert(deps: LifecycleDeps, fx: Effects, input: RaiseInput, 
   }
   const id = deps.newId('al')
   const alert: Alert = {
-    id, siteId: input.siteId, personId: input.personId, deviceId: input.deviceId, ruleId: input.ruleId, ruleVersion: input.ruleVersion,
+    id, siteId: input.siteId, personId: input.personId, subject: input.subject ?? null, deviceId: input.deviceId, ruleId: input.ruleId, ruleVersion: input.ruleVersion,
     kind: input.kind, alertClass: input.alertClass, priority: input.priority, state: 'new', raisedAt: now, updatedAt: now,
     acceptedBy: null, acceptedAt: null, triggerEventSeq: input.triggerEventSeq, triggerCount: 1, escalationStep: 0, nextStepAt: null,
     resolvedBy: null, resolvedAt: null, closedBy: null, closedAt: null, outcome: null, outcomeNote: null,
@@ -147,13 +149,25 @@ export function sourceCleared(deps: LifecycleDeps, fx: Effects, conditionKey: st
   return deps.alerts.get(alert.id)!
 }
 
-/** Record a driver or pager report about one notification. A failed page moves the ladder on at once. */
+/**
+ * Record a driver or pager report about one notification. A failed or undeliverable page fails over to
+ * the pager's fallback (same carer, another route) when it has one; otherwise the ladder moves on at once.
+ */
 export function reportNotification(deps: LifecycleDeps, fx: Effects, notificationId: string, event: NotificationEvent, now: number, detail: Record<string, unknown> = {}): void {
   const n = deps.notifications.get(notificationId)
   if (!n) throw gatewayError('GW_ERR_API_BAD_REQUEST', [`no notification '${notificationId}'`])
   transitionNotification(deps, n, event, now, { actor: 'gateway', ...detail })
   fx.alertsChanged.add(n.alertId)
-  if (event === 'fail' || event === 'undeliverable') advance(deps, fx, n.alertId, `page to ${n.userId} on ${n.pagerId} ${event === 'fail' ? 'failed' : 'undeliverable'}`, now)
+  if (event !== 'fail' && event !== 'undeliverable') return
+  const alert = deps.alerts.get(n.alertId)
+  if (!alert || !open(alert)) return
+  const why = `page to ${n.userId} on ${n.pagerId} ${event === 'fail' ? 'failed' : 'undeliverable'}`
+  const fb = deps.fallback(n.pagerId, alert.personId, alert.subject, alert.alertClass)
+  if (!fb) return void advance(deps, fx, n.alertId, why, now)
+  const next: Notification = { id: deps.newId('nt'), alertId: n.alertId, userId: n.userId, pagerId: fb.pagerId, protocol: fb.protocol, attempt: n.attempt, state: 'queued', text: fb.text, createdAt: now, updatedAt: now }
+  deps.notifications.insert(next)
+  deps.audit.append({ at: now, kind: 'notification.transition', actor: 'gateway', alertId: n.alertId, personId: alert.personId, detail: { notification_id: next.id, user_id: n.userId, pager_id: fb.pagerId, protocol: fb.protocol, attempt: n.attempt, from: null, to: 'queued', text: fb.text, failover_from: n.pagerId, reason: why } })
+  fx.notificationsToSend.push(next.id)
 }
 
 /** Every alert whose ladder step is due moves on (timeout). */

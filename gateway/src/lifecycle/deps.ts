@@ -24,10 +24,12 @@ export interface LifecycleDeps {
   readonly newId: (prefix: 'al' | 'nt') => string
   /** The escalation ladder for a site and priority. */
   readonly ladder: (siteId: string, priority: Priority) => readonly LadderStepView[]
-  /** Who a step pages for this person, decided now (rotas change between steps). */
-  readonly recipients: (target: string, personId: string, now: number) => readonly string[]
-  /** Pages (pager, text) for these users about this person. */
-  readonly plan: (personId: string, alertClass: string, userIds: readonly string[]) => readonly NotificationPlan[]
-  /** May this user act on alerts for this person? */
-  readonly mayAct: (userId: string, personId: string) => boolean
+  /** Who a step pages for this person (or, for a person-less technical alert, this site), decided now (rotas change between steps). */
+  readonly recipients: (target: string, personId: string | null, siteId: string, now: number) => readonly string[]
+  /** Pages (pager, text) for these users about this person, or about `subject` for a person-less alert. */
+  readonly plan: (personId: string | null, subject: string | null, alertClass: string, userIds: readonly string[]) => readonly NotificationPlan[]
+  /** The page to send instead when a page to this pager failed: the pager's fallback, or null. */
+  readonly fallback: (pagerId: string, personId: string | null, subject: string | null, alertClass: string) => NotificationPlan | null
+  /** May this user act on alerts for this person (null: a site-level technical alert)? */
+  readonly mayAct: (userId: string, personId: string | null) => boolean
 }

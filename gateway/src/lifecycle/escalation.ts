@@ -18,17 +18,17 @@ export function runStep(deps: LifecycleDeps, fx: Effects, alert: Alert, index: n
   const steps = deps.ladder(alert.siteId, alert.priority)
   const last = steps.length - 1
   let i = Math.min(index, last)
-  let users = deps.recipients(steps[i]!.to, alert.personId, now)
+  let users = deps.recipients(steps[i]!.to, alert.personId, alert.siteId, now)
   while (users.length === 0 && i < last) {
     deps.audit.append({ at: now, kind: 'escalation.step_skipped', actor: 'gateway', alertId: alert.id, personId: alert.personId, detail: { step: i + 1, to: steps[i]!.to, reason: 'nobody to page for this step now (rota)' } })
     i++
-    users = deps.recipients(steps[i]!.to, alert.personId, now)
+    users = deps.recipients(steps[i]!.to, alert.personId, alert.siteId, now)
   }
   const existing = deps.notifications.forAlert(alert.id)
   const attempt = 1 + Math.max(0, ...existing.map((n) => n.attempt))
   for (const n of existing) if (users.includes(n.userId) && openNotificationStates.includes(n.state)) transitionNotification(deps, n, 'expire', now, { actor: 'gateway', reason: `superseded by step ${i + 1}` })
   const base = { at: now, actor: 'gateway', alertId: alert.id, personId: alert.personId, deviceId: alert.deviceId, eventSeq: alert.triggerEventSeq }
-  for (const p of deps.plan(alert.personId, alert.alertClass, users)) {
+  for (const p of deps.plan(alert.personId, alert.subject, alert.alertClass, users)) {
     const n: Notification = { id: deps.newId('nt'), alertId: alert.id, userId: p.userId, pagerId: p.pagerId, protocol: p.protocol, attempt, state: 'queued', text: p.text, createdAt: now, updatedAt: now }
     deps.notifications.insert(n)
     deps.audit.append({ ...base, kind: 'notification.transition', detail: { notification_id: n.id, user_id: p.userId, pager_id: p.pagerId, protocol: p.protocol, attempt, step: i + 1, from: null, to: 'queued', text: p.text } })

@@ -41,17 +41,18 @@ export function onShiftAt(cfg: EscalationConfigView, site: string, at: number): 
  * Users a step pages for an alert about `personId`, decided when the step fires (so a shift change
  * between steps is honoured). `ignoreShift` asks who the step could ever reach (for load-time checks).
  */
-export function stepRecipients(cfg: EscalationConfigView, target: StepTarget, personId: string, at: number, ignoreShift = false): string[] {
-  const person = cfg.people.find((p) => p.id === personId)
-  if (!person) return []
-  const site = person.site
+export function stepRecipients(cfg: EscalationConfigView, target: StepTarget, personId: string | null, siteId: string, at: number, ignoreShift = false): string[] {
+  // A person-less technical alert (a paging line) belongs to its site; it has no assigned carers.
+  const person = personId === null ? null : cfg.people.find((p) => p.id === personId)
+  if (person === undefined) return []
+  const site = person?.site ?? siteId
   const here = siteUsers(cfg, site)
   const onShift = ignoreShift ? here : onShiftAt(cfg, site, at)
   const role = new Map(cfg.users.map((u) => [u.id, u.role]))
   const withPager = new Set(cfg.pagers.map((p) => p.user))
   let users: string[]
   switch (target) {
-    case 'assigned': users = person.carers.filter((c) => onShift.has(c)); break
+    case 'assigned': users = (person?.carers ?? []).filter((c) => onShift.has(c)); break
     case 'on_shift': users = [...onShift].filter((u) => role.get(u) === 'carer'); break
     // Team leaders are on call whether or not the rota lists them.
     case 'team_leader': users = [...here].filter((u) => role.get(u) === 'team_leader'); break

@@ -19,13 +19,21 @@ export function renderPagerText(template: string, fields: { roomCode: string; al
   return full.length <= maxLength ? { text: full, truncatedFrom: null } : { text: full.slice(0, maxLength), truncatedFrom: full }
 }
 
-/** Every pager of each of these users, with the person's pager text. */
-export function planNotifications(person: PersonConfig, alertClass: string, userIds: readonly string[], config: Pick<GatewayConfig, 'pagers'>): PlannedNotification[] {
+/**
+ * One page per user, on the first pager of their route whose line is up (a pager's `fallback` names the
+ * next); if every line is down, the last pager in the chain (its failure then escalates). A person-less
+ * technical alert reads "<subject> <alert class>".
+ */
+export function planNotifications(person: PersonConfig | null, subject: string | null, alertClass: string, userIds: readonly string[], config: Pick<GatewayConfig, 'pagers'>, lineUp: (pagerId: string) => boolean): PlannedNotification[] {
   const plans: PlannedNotification[] = []
+  const fallbacks = new Set(config.pagers.map((p) => p.fallback).filter((x) => x !== undefined))
   for (const userId of userIds) {
-    for (const pager of config.pagers) {
-      if (pager.user !== userId) continue
-      const { text, truncatedFrom } = renderPagerText(person.pager_template, { roomCode: person.room_code, alertClass }, pager.max_length)
+    // Route heads: the user's pagers that are nobody's fallback, in configuration order.
+    for (const head of config.pagers.filter((p) => p.user === userId && !fallbacks.has(p.id))) {
+      let pager = head
+      while (!lineUp(pager.id) && pager.fallback) pager = config.pagers.find((p) => p.id === pager.fallback) ?? pager
+      const template = person ? person.pager_template : '{room_code} {alert_class}'
+      const { text, truncatedFrom } = renderPagerText(template, { roomCode: person ? person.room_code : (subject ?? 'SITE'), alertClass }, pager.max_length)
       plans.push({ userId, pagerId: pager.id, protocol: pager.protocol, text, truncatedFrom })
     }
   }

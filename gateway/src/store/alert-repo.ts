@@ -3,7 +3,7 @@ import type { AlertRepository } from '../core/contracts.js'
 import type { Db } from './db.js'
 
 interface Row {
-  id: string; site_id: string; person_id: string; device_id: string | null; rule_id: string; rule_version: string; condition_key: string
+  id: string; site_id: string; person_id: string | null; subject: string | null; device_id: string | null; rule_id: string; rule_version: string; condition_key: string
   kind: string; alert_class: string; priority: string; state: string; raised_at: number; updated_at: number
   accepted_by: string | null; accepted_at: number | null; trigger_event_seq: number | null; trigger_count: number
   escalation_step: number; next_step_at: number | null; resolved_by: string | null; resolved_at: number | null
@@ -12,7 +12,7 @@ interface Row {
 
 function toAlert(r: Row): Alert {
   return {
-    id: r.id, siteId: r.site_id, personId: r.person_id, deviceId: r.device_id, ruleId: r.rule_id, ruleVersion: r.rule_version,
+    id: r.id, siteId: r.site_id, personId: r.person_id, subject: r.subject, deviceId: r.device_id, ruleId: r.rule_id, ruleVersion: r.rule_version,
     kind: r.kind as AlertKind, alertClass: r.alert_class, priority: r.priority as Priority, state: r.state as AlertState,
     raisedAt: r.raised_at, updatedAt: r.updated_at, acceptedBy: r.accepted_by, acceptedAt: r.accepted_at,
     triggerEventSeq: r.trigger_event_seq, triggerCount: r.trigger_count,
@@ -28,15 +28,15 @@ const columns: Record<string, string> = {
 }
 
 export function createAlertRepo(db: Db): AlertRepository {
-  const insert = db.prepare(`INSERT INTO alerts (id, site_id, person_id, device_id, rule_id, rule_version, condition_key, kind, alert_class, priority, state, raised_at, updated_at, accepted_by, accepted_at, trigger_event_seq, trigger_count, escalation_step, next_step_at)
-    VALUES (@id, @siteId, @personId, @deviceId, @ruleId, @ruleVersion, @conditionKey, @kind, @alertClass, @priority, @state, @raisedAt, @updatedAt, @acceptedBy, @acceptedAt, @triggerEventSeq, @triggerCount, @escalationStep, @nextStepAt)`)
+  const insert = db.prepare(`INSERT INTO alerts (id, site_id, person_id, subject, device_id, rule_id, rule_version, condition_key, kind, alert_class, priority, state, raised_at, updated_at, accepted_by, accepted_at, trigger_event_seq, trigger_count, escalation_step, next_step_at)
+    VALUES (@id, @siteId, @personId, @subject, @deviceId, @ruleId, @ruleVersion, @conditionKey, @kind, @alertClass, @priority, @state, @raisedAt, @updatedAt, @acceptedBy, @acceptedAt, @triggerEventSeq, @triggerCount, @escalationStep, @nextStepAt)`)
   const dueForStep = db.prepare("SELECT * FROM alerts WHERE next_step_at IS NOT NULL AND next_step_at <= ? AND state IN ('new', 'active', 'escalated') ORDER BY next_step_at, id")
   const nextStepDue = db.prepare("SELECT min(next_step_at) FROM alerts WHERE next_step_at IS NOT NULL AND state IN ('new', 'active', 'escalated')").pluck()
   const get = db.prepare('SELECT * FROM alerts WHERE id = ?')
   const openByCondition = db.prepare("SELECT * FROM alerts WHERE condition_key = ? AND state NOT IN ('resolved', 'cancelled', 'closed') ORDER BY raised_at DESC LIMIT 1")
   const updates = new Map<string, ReturnType<Db['prepare']>>()
   return {
-    insert: (a) => void insert.run({ id: a.id, siteId: a.siteId, personId: a.personId, deviceId: a.deviceId, ruleId: a.ruleId, ruleVersion: a.ruleVersion, conditionKey: a.conditionKey, kind: a.kind, alertClass: a.alertClass, priority: a.priority, state: a.state, raisedAt: a.raisedAt, updatedAt: a.updatedAt, acceptedBy: a.acceptedBy, acceptedAt: a.acceptedAt, triggerEventSeq: a.triggerEventSeq, triggerCount: a.triggerCount, escalationStep: a.escalationStep, nextStepAt: a.nextStepAt }),
+    insert: (a) => void insert.run({ id: a.id, siteId: a.siteId, personId: a.personId, subject: a.subject, deviceId: a.deviceId, ruleId: a.ruleId, ruleVersion: a.ruleVersion, conditionKey: a.conditionKey, kind: a.kind, alertClass: a.alertClass, priority: a.priority, state: a.state, raisedAt: a.raisedAt, updatedAt: a.updatedAt, acceptedBy: a.acceptedBy, acceptedAt: a.acceptedAt, triggerEventSeq: a.triggerEventSeq, triggerCount: a.triggerCount, escalationStep: a.escalationStep, nextStepAt: a.nextStepAt }),
     dueForStep: (now) => (dueForStep.all(now) as Row[]).map(toAlert),
     nextStepDue: () => (nextStepDue.get() as number | null) ?? null,
     get: (id) => {

@@ -16,7 +16,7 @@ CREATE TABLE journal (
 CREATE TABLE alerts (
   id TEXT PRIMARY KEY,
   site_id TEXT NOT NULL,
-  person_id TEXT NOT NULL,
+  person_id TEXT,
   device_id TEXT,
   rule_id TEXT NOT NULL,
   rule_version TEXT NOT NULL,
