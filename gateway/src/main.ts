@@ -21,6 +21,7 @@ import { startHttpServer } from './http/server.js'
 import { loadStaticFiles } from './http/static-files.js'
 import { renderMetrics } from './metrics.js'
 import { createCommands } from './commands.js'
+import { startPanelInputs } from './compose/panel-inputs.js'
 import { createPagerLines } from './compose/pager-lines.js'
 import { createPipeline } from './pipeline.js'
 import { createDispatcher } from './routing/dispatcher.js'
@@ -81,7 +82,10 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
   const lines = createPagerLines(config, log.child({ module: 'pager-bridge' }), {
     pushToScreens: (page) => hub.pushPage(page),
     report: (nid, event, detail) => void commands.pagerReport(nid, event, detail, clock.now()).catch(logFailure('recording a pager report failed')),
-    lineHealth: (lineId, state, reason) => void pipeline.lineHealth(lineId, state, reason, clock.now()).catch(logFailure('recording line health failed')),
+    lineHealth: (lineId, state, reason) => {
+      const line = config.lines.find((l) => l.id === lineId)!
+      void pipeline.linkHealth({ kind: 'line', id: lineId, site: line.site, priority: line.alert_priority }, state, reason, clock.now()).catch(logFailure('recording line health failed'))
+    },
     frame: (lineId, dir, bytes, nid, what) => void pipeline.pagerFrame(lineId, dir, bytes, nid, what, clock.now()).catch(logFailure('auditing a pager frame failed')),
   })
   pagerLines = lines
@@ -131,6 +135,12 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
   scheduler.start()
   dispatcher.dispatch(repos.notifications.queued().map((n) => n.id))
 
+  const panels = await startPanelInputs(config, clock, log.child({ module: 'pager-bridge' }), {
+    ingest: (event) => pipeline.ingestEvent(event),
+    reject: (source, deviceId, error, detail) => pipeline.rejectInput(source, deviceId, error, detail, clock.now()),
+    linkHealth: (id, site, state, reason) => void pipeline.linkHealth({ kind: 'input', id, site, priority: 'high' }, state, reason, clock.now()).catch(logFailure('recording input link health failed')),
+    frame: (id, dir, bytes, what) => void pipeline.pagerFrame(`input-${id}`, dir, bytes, null, what, clock.now()).catch(logFailure('auditing a panel frame failed')),
+  })
   const internalToken = randomBytes(32).toString('base64url')
   const broker = await startBroker({
     host: opts.host, port: opts.mqttPort, internalToken,
@@ -159,6 +169,7 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
         await broker.close()
         await http.close()
         await lines.close()
+        await panels.close()
         await committer.submit(() => repos.audit.append({ at: clock.now(), kind: 'gateway.stopped', actor: 'gateway', detail: {} })).catch(() => undefined)
         db.close()
       })()

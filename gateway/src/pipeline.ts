@@ -187,22 +187,33 @@ export function createPipeline(deps: PipelineDeps) {
     },
 
     /**
-     * A paging line went down or came back (issue 5). Down raises a technical alert for the line's site
-     * (its pages go to other routes, since this line is down); back up records the recovery and clears the
+     * A paging line or a panel input went down or came back (issue 5). Down raises a technical alert for its
+     * site (pages go to other routes while a line is down); back up records the recovery and clears the
      * source, which never silently ends a high-priority alert.
      */
-    lineHealth(lineId: string, state: 'up' | 'down', reason: string, now: number): Promise<void> {
-      const line = index.config.lines.find((l) => l.id === lineId)
-      if (!line) return Promise.resolve()
-      const key = `line/${lineId}`
+    linkHealth(link: { kind: 'line' | 'input'; id: string; site: string; priority: 'high' | 'medium' | 'low' }, state: 'up' | 'down', reason: string, now: number): Promise<void> {
+      const key = `${link.kind}/${link.id}`
+      const what = link.kind === 'line' ? `paging line ${link.id}` : `nurse-call input ${link.id}`
       return deps.transact((fx) => {
-        repos.audit.append({ at: now, kind: 'pager.line', actor: `line:${lineId}`, detail: { line: lineId, protocol: line.protocol, state, reason } })
+        repos.audit.append({ at: now, kind: 'pager.line', actor: `${link.kind}:${link.id}`, detail: { [link.kind]: link.id, state, reason } })
         if (state === 'down') {
-          raiseAlert(lifecycle, fx, { siteId: line.site, personId: null, subject: lineId.toUpperCase(), deviceId: null, ruleId: 'line-supervision', ruleVersion: 'builtin', conditionKey: key, kind: 'technical', alertClass: 'PAGER LINE DOWN', priority: line.alert_priority, triggerEventSeq: null, reason: `paging line ${lineId} down: ${reason}` }, now)
+          const alertClass = link.kind === 'line' ? 'PAGER LINE DOWN' : 'NURSE CALL LINK DOWN'
+          raiseAlert(lifecycle, fx, { siteId: link.site, personId: null, subject: link.id.toUpperCase(), deviceId: null, ruleId: `${link.kind}-supervision`, ruleVersion: 'builtin', conditionKey: key, kind: 'technical', alertClass, priority: link.priority, triggerEventSeq: null, reason: `${what} down: ${reason}` }, now)
         } else {
-          sourceCleared(lifecycle, fx, key, `paging line ${lineId} restored: ${reason}`, now)
+          sourceCleared(lifecycle, fx, key, `${what} restored: ${reason}`, now)
         }
       })
+    },
+
+    /** An event from a source that is not MQTT (a nurse-call panel over ESPA): journaled and processed like any other. */
+    ingestEvent(event: Omit<DeviceEvent, 'seq'>): Promise<IngestOutcome> {
+      return deps.transact((fx) => processEvent(event, fx), (err) => recordFailure(event, err))
+    },
+
+    /** A message from a non-MQTT source that could not be used (an unmapped panel call address). */
+    rejectInput(source: string, deviceId: string | null, error: GatewayError, detail: Record<string, unknown>, now: number): Promise<void> {
+      deps.rejections.set(error.code, (deps.rejections.get(error.code) ?? 0) + 1)
+      return deps.transact(() => void repos.audit.append({ at: now, kind: 'input.rejected', actor: source, deviceId, detail: { code: error.code, reason: error.message, ...detail } }))
     },
 
     /** A frame sent to or received from a paging line that belongs to a page: into the audit trail as hex. */

@@ -1,12 +1,15 @@
 // @ts-check
 // The team leader's live board: every alert in the snapshot as a table row,
-// open ones first. Read-only by design: accepting happens on the pager.
-import { startPage, byId, formatAge, humanise, OPEN_STATES } from './live.js';
+// open ones first (cancelled ones count as open until closed with an outcome).
+// Read-only by design: accepting and closing happen on the pager.
+import { startPage, byId, formatAge, humanise, OPEN_STATES, WAITING_STATES, OUTCOME_TEXT } from './live.js';
 
 /** @typedef {import('./live.js').AlertView} AlertView */
 
 const tbody = byId('alerts'), empty = byId('empty'), summary = byId('summary');
 const timeFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'short', timeStyle: 'medium' });
+const clockFmt = new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' });
+const STATE_TEXT = { cancelled: 'Cancelled — source cleared, needs closing' };
 const FRESH_MS = 10_000;
 
 /** When each alert first appeared on this board; rows newer than FRESH_MS are highlighted. @type {Map<string, number>} */
@@ -21,6 +24,8 @@ live.store.subscribe(render);
 
 /** @param {AlertView} a */
 const isOpen = (a) => OPEN_STATES.includes(a.state);
+/** @param {AlertView} a */
+const isWaiting = (a) => WAITING_STATES.includes(a.state) && !a.accepted_by;
 
 function render() {
   const now = Date.now();
@@ -33,8 +38,9 @@ function render() {
 
   const open = alerts.filter(isOpen);
   const escalated = open.filter((a) => a.state === 'escalated').length;
-  const waiting = open.filter((a) => !a.accepted_by).length;
-  summary.textContent = `${open.length} open (${escalated} escalated, ${waiting} not yet accepted), ${alerts.length} in total`;
+  const waiting = open.filter(isWaiting).length;
+  const toClose = open.filter((a) => a.state === 'cancelled').length;
+  summary.textContent = `${open.length} open (${escalated} escalated, ${waiting} not yet accepted, ${toClose} to close), ${alerts.length} in total`;
 }
 
 /** @param {AlertView} a @param {number} now */
@@ -62,11 +68,13 @@ function row(a, now) {
 
   cell(tr, humanise(a.alert_class));
   cell(tr, humanise(a.priority), 'priority');
-  cell(tr, humanise(a.state), 'state');
+  cell(tr, STATE_TEXT[/** @type {keyof STATE_TEXT} */ (a.state)] ?? humanise(a.state), 'state');
+  cell(tr, step(a), 'num step');
   cell(tr, raised);
   cell(tr, age);
   cell(tr, a.accepted_by?.display_name ?? '—');
   cell(tr, timeToAccept(a), 'num');
+  cell(tr, a.outcome ? OUTCOME_TEXT[a.outcome] ?? humanise(a.outcome) : '—', 'outcome');
   cell(tr, a.person_id, 'person');
   return tr;
 }
@@ -82,7 +90,21 @@ function cell(tr, content, cls) {
 /** @param {AlertView} a */
 function timeToAccept(a) {
   if (a.accepted_at) return `${Math.max(0, Math.round((Date.parse(a.accepted_at) - Date.parse(a.raised_at)) / 1000))} s`;
-  return isOpen(a) ? 'Waiting' : '—';
+  return isWaiting(a) ? 'Waiting' : '—';
+}
+
+/** Escalation step, plus when the next one is due while the ladder is still running. @param {AlertView} a */
+function step(a) {
+  const frag = document.createDocumentFragment();
+  frag.append(String(a.escalation_step));
+  if (a.next_step_at && isWaiting(a)) {
+    const next = document.createElement('time');
+    next.className = 'next';
+    next.dateTime = a.next_step_at;
+    next.textContent = `next ${clockFmt.format(new Date(a.next_step_at))}`;
+    frag.append(next);
+  }
+  return frag;
 }
 
 // Update ages and fade the "new" highlight without rebuilding the table, so a

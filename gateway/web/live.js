@@ -5,12 +5,16 @@
 
 /** @typedef {{id: string, display_name: string}} Person */
 /** @typedef {{id: string, role: string, display_name: string}} User */
+/** @typedef {'real'|'false_alarm'|'test'|'device_fault'} AlertOutcome */
 /**
  * @typedef {{id: string, site_id: string, person_id: string, room_code: string,
  *   alert_class: string, priority: 'high'|'medium'|'low',
  *   state: 'new'|'active'|'escalated'|'acknowledged'|'resolved'|'cancelled'|'closed',
  *   raised_at: string, updated_at: string, accepted_by: Person|null,
- *   accepted_at: string|null, trigger_count: number}} AlertView
+ *   accepted_at: string|null, trigger_count: number,
+ *   escalation_step: number, next_step_at: string|null,
+ *   resolved_by: string|null, resolved_at: string|null, closed_by: string|null, closed_at: string|null,
+ *   outcome: AlertOutcome|null, outcome_note: string|null}} AlertView
  */
 /**
  * @typedef {{id: string, alert_id: string, pager_id: string, state: string,
@@ -24,7 +28,13 @@ const TOKEN_KEY = 'care-gateway.token';
 // Base64url and dots only: anything else is not a token and would make the WebSocket
 // constructor throw (subprotocols must be HTTP tokens).
 const TOKEN_SHAPE = /^[A-Za-z0-9._-]+$/; // <user_id>.<secret>
-export const OPEN_STATES = ['new', 'active', 'escalated', 'acknowledged'];
+/** Nobody has accepted yet: the gateway is still paging people. */
+export const WAITING_STATES = ['new', 'active', 'escalated'];
+// Open = still needs a carer. A cancelled alert (source cleared before anyone attended) is open
+// until someone closes it with an outcome, so the false-alarm/device-fault record is never skipped.
+export const OPEN_STATES = [...WAITING_STATES, 'acknowledged', 'cancelled'];
+/** @type {Record<AlertOutcome, string>} */
+export const OUTCOME_TEXT = { real: 'Real', false_alarm: 'False alarm', test: 'Test', device_fault: 'Device fault' };
 
 /** Take `#token=` from the URL once, then wipe it so it is not left in history or on screen. */
 function takeToken() {

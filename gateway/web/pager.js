@@ -1,19 +1,15 @@
 // @ts-check
-// The carer's soft pager: open alerts as cards with a big Accept button.
-// Cards are updated in place (not rebuilt) so focus and the per-card
-// role=status regions survive live updates.
-import { startPage, byId, formatAge, humanise, OPEN_STATES } from './live.js';
+// The carer's soft pager: open alerts as cards with a big Accept button, Decline,
+// and Done (close with an outcome). Card markup and updates live in pager-card.js;
+// this file owns the requests to the gateway and the list.
+import { startPage, byId, formatAge, humanise, OPEN_STATES, WAITING_STATES, OUTCOME_TEXT } from './live.js';
+import { newCard, fillCard, setFormOpen, isFormOpen, readCloseForm } from './pager-card.js';
 
 /** @typedef {import('./live.js').AlertView} AlertView */
 /** @typedef {import('./live.js').NotificationView} NotificationView */
-/** @typedef {{ok: boolean, text: string, code?: string, unconfirmed?: boolean}} Outcome */
-
-const STATE_TEXT = {
-  new: 'New — waiting for someone to accept',
-  active: 'Active — waiting for someone to accept',
-  escalated: 'Escalated — still not accepted',
-  acknowledged: 'Acknowledged',
-};
+/** @typedef {import('./pager-card.js').Outcome} Outcome */
+/** @typedef {'accept'|'decline'|'close'} Action */
+/** @typedef {{alertId: string, action: Action, label?: string}} Pending */
 
 const list = byId('alerts'), empty = byId('empty'), status = byId('status'), heading = byId('alerts-heading');
 const soundBtn = byId('enable-sound');
@@ -21,8 +17,8 @@ const template = /** @type {HTMLTemplateElement} */ (byId('card-template'));
 const baseTitle = document.title;
 
 /** @type {Map<string, HTMLElement>} */ const cards = new Map();
-/** Last accept outcome per alert, shown on its card. @type {Map<string, Outcome>} */ const outcomes = new Map();
-/** request_id -> alert_id for accepts awaiting a result. @type {Map<string, string>} */ const pending = new Map();
+/** Last request outcome per alert, shown on its card. @type {Map<string, Outcome>} */ const outcomes = new Map();
+/** request_id -> what was asked, for requests awaiting a result. @type {Map<string, Pending>} */ const pending = new Map();
 /** Alerts this screen has already announced, so updates do not beep again. */ const seen = new Set();
 /** Notifications reported as delivered on the current connection. */ let delivered = new Set();
 let requestSeq = 0;
@@ -41,7 +37,7 @@ const live = startPage({
   },
   onDown() {
     // A result can never arrive on a dead socket; say so rather than spin forever.
-    for (const alertId of pending.values()) {
+    for (const { alertId } of pending.values()) {
       outcomes.set(alertId, { ok: false, unconfirmed: true, text: 'Not confirmed — connection lost. Check this alert when the banner says Live.' });
     }
     pending.clear();
@@ -58,23 +54,37 @@ function ackDelivery(n) {
   if (live.send({ type: 'delivered', notification_id: n.id })) delivered.add(n.id);
 }
 
+const DONE_TEXT = {
+  accept: 'Accepted — the team can see you are going.',
+  decline: 'Declined — the gateway is paging the next person now.',
+  close: 'Closed.',
+};
+const FAILED_TEXT = { accept: 'Not accepted', decline: 'Not declined', close: 'Not closed' };
+
 /** @param {import('./live.js').ResultMessage} m */
 function onResult(m) {
-  const alertId = pending.get(m.request_id);
-  if (!alertId) return; // not ours, or already given up on
+  const p = pending.get(m.request_id);
+  if (!p) return; // not ours, or already given up on
   pending.delete(m.request_id);
-  outcomes.set(alertId, m.ok
-    ? { ok: true, text: 'Accepted — the team can see you are going.' }
-    : { ok: false, code: m.error?.code, text: `Not accepted: ${m.error?.message ?? 'unknown error'}` });
+  // A closed alert leaves the list, so its confirmation goes to the page-level status region.
+  if (m.ok && p.action === 'close') status.textContent = `Alert closed: ${p.label}.`;
+  if (cards.has(p.alertId)) {
+    outcomes.set(p.alertId, m.ok
+      ? { ok: true, text: DONE_TEXT[p.action] }
+      : { ok: false, code: m.error?.code, text: `${FAILED_TEXT[p.action]}: ${m.error?.message ?? 'unknown error'}` });
+  }
   render();
 }
 
 /** @param {string} alertId */
-function accept(alertId) {
-  if ([...pending.values()].includes(alertId)) return; // one request per card at a time
+const busy = (alertId) => [...pending.values()].some((p) => p.alertId === alertId);
+
+/** @param {string} alertId @param {Action} action @param {{outcome?: string, note?: string}} [extra] @param {string} [label] */
+function request(alertId, action, extra = {}, label) {
+  if (busy(alertId)) return; // one request per card at a time
   const requestId = `r${++requestSeq}`;
-  if (live.send({ type: 'accept', alert_id: alertId, request_id: requestId })) {
-    pending.set(requestId, alertId);
+  if (live.send({ type: action, alert_id: alertId, ...extra, request_id: requestId })) {
+    pending.set(requestId, { alertId, action, label });
     outcomes.set(alertId, { ok: true, text: 'Sending…' });
   } else {
     outcomes.set(alertId, { ok: false, text: 'Not sent — no connection. Try again when the banner says Live.' });
@@ -83,9 +93,23 @@ function accept(alertId) {
 }
 
 list.addEventListener('click', (ev) => {
-  const btn = /** @type {HTMLElement} */ (ev.target).closest('[data-action="accept"]');
-  const id = btn?.closest('li')?.dataset.alertId;
-  if (id) accept(id);
+  const btn = /** @type {HTMLElement|null} */ (/** @type {HTMLElement} */ (ev.target).closest('[data-action]'));
+  const el = btn?.closest('li'), id = el?.dataset.alertId, action = btn?.dataset.action;
+  if (!el || !id) return;
+  if (action === 'accept' || action === 'decline') request(id, action);
+  else if (action === 'done') setFormOpen(el, !isFormOpen(el));
+  // 'close' is the form's submit button: handled by the submit listener below.
+});
+
+list.addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  const el = /** @type {HTMLElement} */ (ev.target).closest('li'), id = el?.dataset.alertId;
+  if (!el || !id || busy(id)) return;
+  const choice = readCloseForm(el);
+  if (!choice) return;
+  const a = live.store.alerts.get(id);
+  const label = `${a?.room_code ?? id}, ${OUTCOME_TEXT[choice.outcome]}`;
+  request(id, 'close', choice.note ? choice : { outcome: choice.outcome }, label);
 });
 
 function render() {
@@ -93,7 +117,7 @@ function render() {
   const open = [...live.store.alerts.values()]
     .filter((a) => OPEN_STATES.includes(a.state))
     .sort((a, b) => Date.parse(b.raised_at) - Date.parse(a.raised_at));
-  const keep = new Set(open.map((a) => a.id));
+  const keep = new Set(open.map((a) => a.id)); // resolved and closed alerts leave the pager
   for (const [id, el] of cards) {
     if (keep.has(id)) continue;
     if (el.contains(document.activeElement)) heading.focus(); // do not drop focus to <body>
@@ -102,52 +126,20 @@ function render() {
   /** @type {AlertView[]} */ const fresh = [];
   open.forEach((a, i) => {
     let el = cards.get(a.id);
-    if (!el) { el = newCard(a.id); cards.set(a.id, el); }
-    fill(el, a, now, me?.id);
+    if (!el) { el = newCard(template, a.id); cards.set(a.id, el); }
+    fillCard(el, a, { now, myId: me?.id, busy: busy(a.id), result: outcomes.get(a.id) });
     if (list.children[i] !== el) list.insertBefore(el, list.children[i] ?? null);
-    if (!seen.has(a.id)) { seen.add(a.id); if (!a.accepted_by) fresh.push(a); }
+    // Only an alert that still needs someone to go is news; a cancelled one does not beep.
+    if (!seen.has(a.id)) { seen.add(a.id); if (isWaiting(a)) fresh.push(a); }
   });
   empty.hidden = open.length > 0;
-  const waiting = open.filter((a) => !a.accepted_by).length;
+  const waiting = open.filter(isWaiting).length;
   document.title = waiting ? `(${waiting}) ${baseTitle}` : baseTitle; // visible in a background tab
   if (fresh.length) announce(fresh);
 }
 
-/** @param {string} id */
-function newCard(id) {
-  const el = /** @type {HTMLElement} */ (template.content.firstElementChild?.cloneNode(true));
-  el.dataset.alertId = id;
-  const room = /** @type {HTMLElement} */ (el.querySelector('.card-room'));
-  room.id = `room-${id}`;
-  el.querySelector('[data-action="accept"]')?.setAttribute('aria-describedby', room.id);
-  return el;
-}
-
-/** @param {HTMLElement} el @param {AlertView} a @param {number} now @param {string} [myId] */
-function fill(el, a, now, myId) {
-  /** @param {string} sel */
-  const q = (sel) => /** @type {HTMLElement} */ (el.querySelector(sel));
-  el.dataset.state = a.state;
-  el.dataset.priority = a.priority;
-  q('.card-room').textContent = a.room_code;
-  q('.card-class').textContent = humanise(a.alert_class);
-  q('.card-priority').textContent = `${humanise(a.priority)} priority`;
-  const age = /** @type {HTMLTimeElement} */ (q('.card-age'));
-  age.dateTime = a.raised_at;
-  age.textContent = formatAge(a.raised_at, now);
-  q('.card-state').textContent = a.accepted_by
-    ? `Accepted by ${a.accepted_by.display_name}${a.accepted_by.id === myId ? ' (you)' : ''}`
-    : STATE_TEXT[/** @type {keyof STATE_TEXT} */ (a.state)] ?? humanise(a.state);
-  const btn = /** @type {HTMLButtonElement} */ (q('[data-action="accept"]'));
-  const done = a.state === 'acknowledged' || a.accepted_by !== null;
-  if (done && btn === document.activeElement) el.focus(); // keep focus on the card, not <body>
-  btn.hidden = done;
-  btn.disabled = [...pending.values()].includes(a.id);
-  const o = outcomes.get(a.id), result = q('.card-result');
-  if (result.textContent !== (o?.text ?? '')) result.textContent = o?.text ?? ''; // avoid re-announcing
-  result.dataset.ok = o ? String(o.ok) : '';
-  if (o?.code) result.dataset.errorCode = o.code; else delete result.dataset.errorCode;
-}
+/** @param {AlertView} a */
+function isWaiting(a) { return WAITING_STATES.includes(a.state) && !a.accepted_by; }
 
 /** @param {AlertView[]} fresh */
 function announce(fresh) {

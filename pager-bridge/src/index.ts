@@ -12,3 +12,4 @@ export const pagerDrivers: Readonly<Record<string, PagerDriverDefinition<unknown
 
 export type { Page, PagerDriver, SendResult, DriverDeps, PagerDriverDefinition } from './define.js'
 export { openPort } from './ports.js'
+export { EspaPanelInput, espaInputConfig, type EspaInputConfig, type PanelCall } from './inputs/espa-panel.js'

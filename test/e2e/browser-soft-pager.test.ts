@@ -71,3 +71,94 @@ describe('soft pager and board in a real browser', () => {
     expect(await page.locator('#token-message').innerText()).toContain('refused')
   })
 })
+
+/**
+ * The close-out flow on its own gateway: the seizure alert above stays acknowledged, and a second alarm
+ * for the same condition would only bump that alert's trigger count instead of raising a new one.
+ */
+describe('closing an alert with an outcome in a real browser', () => {
+  let gw: GatewayProcess
+  let browser: Browser
+
+  beforeAll(async () => {
+    mkdirSync(artifacts, { recursive: true })
+    gw = await startGatewayProcess()
+    browser = await launchChromium()
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await gw?.kill('SIGTERM')
+  })
+
+  it('Bob accepts, presses Done, must pick an outcome, closes as a false alarm; board and API show it closed', async () => {
+    const base = `http://127.0.0.1:${gw.httpPort}`
+    const kim = gw.credentials.users['tl-kim']!
+    const pager = await browser.newPage({ viewport: { width: 360, height: 740 } })
+    const errors: string[] = []
+    pager.on('pageerror', (e) => errors.push(e.message))
+    // Every message the page sends, to prove an incomplete form sends nothing.
+    const sent: Array<Record<string, unknown>> = []
+    pager.on('websocket', (ws) => ws.on('framesent', (f) => sent.push(JSON.parse(String(f.payload)) as Record<string, unknown>)))
+    await pager.goto(`${base}/pager#token=${gw.credentials.users['c-bob']}`)
+    await pager.waitForSelector('#connection[data-connected="true"]')
+    const board = await browser.newPage({ viewport: { width: 1280, height: 720 } })
+    board.on('pageerror', (e) => errors.push(`board: ${e.message}`))
+    await board.goto(`${base}/board#token=${kim}`)
+    await board.waitForSelector('#connection[data-connected="true"]')
+
+    const monitor = await connectDevice(gw.mqttPort, 'sz-r14', gw.credentials.devices['sz-r14']!)
+    await publishEvent(monitor, 'sz-r14', { type: 'seizure_alarm' })
+    await monitor.endAsync()
+
+    await pager.locator('[data-alert-id][data-state="active"]').waitFor()
+    const alertId = (await pager.locator('[data-alert-id][data-state="active"]').getAttribute('data-alert-id'))!
+    const card = pager.locator(`[data-alert-id="${alertId}"]`)
+    expect(await card.innerText()).toContain('Escalation step 1')
+    expect(await card.locator('[data-action="decline"]').isVisible()).toBe(true)
+    expect(await card.locator('[data-action="done"]').isVisible()).toBe(false)
+
+    await card.locator('[data-action="accept"]').click()
+    await pager.locator(`[data-alert-id="${alertId}"][data-state="acknowledged"]`).waitFor()
+    expect(await card.locator('[data-action="decline"]').isVisible()).toBe(false)
+    const done = card.locator('[data-action="done"]')
+    await done.click()
+    expect(await done.getAttribute('aria-expanded')).toBe('true')
+    await card.getByRole('group', { name: 'Outcome' }).waitFor()
+
+    // No outcome chosen: an inline error next to the group, focus on its first choice, nothing sent.
+    await card.locator('[data-action="close"]').click()
+    await expect.poll(() => card.locator('.field-error').innerText()).toContain('Choose an outcome')
+    expect(await pager.evaluate(() => (document.activeElement as HTMLInputElement | null)?.value)).toBe('real')
+    expect(sent.filter((m) => m.type === 'close')).toEqual([])
+    await pager.screenshot({ path: join(artifacts, 'soft-pager-outcome-error.png') })
+
+    // Keyboard only from here: arrow to "False alarm", tab to the note, tab to Close alert.
+    await pager.keyboard.press('ArrowDown')
+    expect(await card.getByRole('radio', { name: 'False alarm' }).isChecked()).toBe(true)
+    expect(await card.locator('input[name="outcome-' + alertId + '"]:checked').getAttribute('value')).toBe('false_alarm')
+    expect(await card.locator('.field-error').innerText()).toBe('')
+    await pager.keyboard.press('Tab')
+    await pager.keyboard.type('Monitor knocked by blanket')
+    await pager.keyboard.press('Tab')
+    await pager.keyboard.press('Enter')
+
+    await card.waitFor({ state: 'detached' })
+    await expect.poll(() => pager.locator('#status').innerText()).toContain('Alert closed: R14, False alarm')
+    expect(sent.filter((m) => m.type === 'close')).toEqual([
+      { type: 'close', alert_id: alertId, outcome: 'false_alarm', note: 'Monitor knocked by blanket', request_id: expect.any(String) },
+    ])
+
+    const row = board.locator(`[data-alert-id="${alertId}"][data-state="closed"]`)
+    await row.waitFor()
+    expect(await row.locator('td.state').innerText()).toBe('Closed')
+    expect(await row.locator('td.outcome').innerText()).toBe('False alarm')
+    await board.screenshot({ path: join(artifacts, 'board-closed.png') })
+
+    const alerts = await api(gw.httpPort, kim, '/api/alerts')
+    expect(alerts.status).toBe(200)
+    expect(alerts.body.alerts.find((a: { id: string }) => a.id === alertId)).toMatchObject({
+      state: 'closed', outcome: 'false_alarm', outcome_note: 'Monitor knocked by blanket', closed_by: 'c-bob', accepted_by: { id: 'c-bob' },
+    })
+    expect(errors).toEqual([])
+  })
+})

@@ -17,6 +17,8 @@ export interface SchemaContext {
   readonly pagerProtocols: readonly string[]
   /** Per protocol that runs on a line: the driver's own zod schema for the line settings, and its text limit. */
   readonly lineProtocols: ReadonlyMap<string, { readonly schema: z.ZodType<unknown>; readonly maxText: number }>
+  /** Per input protocol (nurse-call panels): the input's own zod schema. */
+  readonly inputProtocols: ReadonlyMap<string, z.ZodType<unknown>>
 }
 
 const id = z.string().refine(isValidId, 'must be 1–64 characters of a-z, 0-9, "-" and "_", starting with a letter or digit')
@@ -88,6 +90,8 @@ const configObject = z
     sites: z.array(site).min(1),
     /** Paging lines (ESPA 4.4.4, TAP) over serial ports or tcp://. */
     lines: z.array(line).default([]),
+    /** Inputs from existing nurse-call panels (ESPA 4.4.4), with the panel's call addresses mapped to devices. */
+    inputs: z.array(z.object({ id, protocol: z.string().min(1), site: id, addresses: z.record(z.string(), z.string()) }).passthrough()).default([]),
     people: z.array(person).default([]),
     devices: z.array(device).default([]),
     users: z.array(user).default([]),
@@ -152,6 +156,7 @@ function checkReferences(cfg: GatewayConfig, ctx: SchemaContext, report: Report)
     else if (owner.site !== d.site) report(['devices', i, 'site'], `device is at site '${d.site}' but its person is at site '${owner.site}'`)
   })
   checkLines(cfg, ctx, report)
+  checkInputs(cfg, ctx, report)
   cfg.pagers.forEach((pg, i) => {
     if (!users.has(pg.user)) report(['pagers', i, 'user'], `unknown user '${pg.user}'`)
     if (!ctx.pagerProtocols.includes(pg.protocol)) report(['pagers', i, 'protocol'], `unknown pager protocol '${pg.protocol}' (known: ${ctx.pagerProtocols.join(', ')})`)
@@ -188,6 +193,22 @@ function checkReferences(cfg: GatewayConfig, ctx: SchemaContext, report: Report)
   const withPager = new Set(cfg.pagers.map((p) => p.user))
   cfg.users.forEach((u, i) => {
     if (u.role === 'carer' && !withPager.has(u.id)) report(['users', i], `carer '${u.id}' has no pager, so alerts cannot reach them`)
+  })
+}
+
+function checkInputs(cfg: GatewayConfig, ctx: SchemaContext, report: Report): void {
+  cfg.inputs.forEach((inp, i) => {
+    if (!cfg.sites.some((s) => s.id === inp.site)) report(['inputs', i, 'site'], `unknown site '${inp.site}'`)
+    const schema = ctx.inputProtocols.get(inp.protocol)
+    if (!schema) return report(['inputs', i, 'protocol'], `unknown input protocol '${inp.protocol}' (known: ${[...ctx.inputProtocols.keys()].join(', ')})`)
+    const { protocol: _p, ...settings } = inp
+    const r = schema.safeParse(settings)
+    if (!r.success) for (const issue of r.error.issues) report(['inputs', i, ...issue.path.map(String)], issue.message)
+    for (const [address, deviceId] of Object.entries(inp.addresses)) {
+      const d = cfg.devices.find((x) => x.id === deviceId)
+      if (!d) report(['inputs', i, 'addresses', address], `unknown device '${deviceId}'`)
+      else if (d.site !== inp.site) report(['inputs', i, 'addresses', address], `device '${deviceId}' is at site '${d.site}', not '${inp.site}'`)
+    }
   })
 }
 

@@ -45,5 +45,5 @@ export function nextNotificationState(id: string, from: NotificationState, event
   return to
 }
 
-/** States in which an alert still needs someone. */
-export const openAlertStates: readonly AlertState[] = ['new', 'active', 'escalated', 'acknowledged']
+/** States in which an alert still needs someone: attending, or closing with an outcome. */
+export const openAlertStates: readonly AlertState[] = ['new', 'active', 'escalated', 'acknowledged', 'resolved', 'cancelled']
