@@ -145,7 +145,7 @@ export class EspaLink {
           return { ok: true }
         }
         this.o.onExchange(r !== null, `block answered ${r?.kind === 'nak' ? `NAK${r.prefix ? ` prefix ${r.prefix}` : ''}` : (r?.kind ?? 'nothing')}`)
-        if (r) this.o.onFrame('rx', Buffer.from(r.kind === 'nak' ? `${r.prefix ?? ''}\x15` : ''), `${what}: ${r.kind}`)
+        if (r?.kind === 'nak') this.o.onFrame('rx', Buffer.from(`${r.prefix ?? ''}\x15`, 'latin1'), `${what}: NAK`)
         if (r === null) break
       }
       // §1.10: after the retries, regain the line with EOT before trying the whole exchange again.
@@ -167,7 +167,7 @@ export class EspaLink {
       const t = await this.reply()
       if (t === null || t.kind === 'eot') return
       if (t.kind === 'block') {
-        this.o.onFrame('rx', t.raw, `status block header ${t.block.header}`)
+        // Recorded by the driver, which knows which page the status belongs to.
         await this.write(espaAck, null)
         this.o.onBlock(t.block, t.raw)
       } else if (t.kind === 'bad_block') {

@@ -61,7 +61,9 @@ export default definePagerDriver<EspaConfig>({
 class EspaLine {
   private port: BytePort | null = null
   private link: EspaLink | null = null
-  private state: LineHealth = 'down'
+  // Optimistic until proven otherwise: a port that fails to open, disappears or stops answering turns it down,
+  // and that transition is what raises the technical alert.
+  private state: LineHealth = 'up'
   private unanswered = 0
   private readonly openCalls = new Map<string, string>()
   private current: string | null = null

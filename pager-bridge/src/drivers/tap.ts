@@ -46,7 +46,9 @@ class TapLine {
   private port: BytePort | null = null
   private readonly tokens: TapToken[] = []
   private waiter: ((t: TapToken | null) => void) | null = null
-  private state: LineHealth = 'down'
+  // Optimistic until proven otherwise: a port that fails to open, disappears or stops answering turns it down,
+  // and that transition is what raises the technical alert.
+  private state: LineHealth = 'up'
   private chain: Promise<unknown> = Promise.resolve()
   private closed = false
   private current: string | null = null

@@ -1,7 +1,7 @@
 import { Buffer } from 'node:buffer'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { decodeTapBlock, encodeTapPage, TapControl as C, tapChecksum, tapLogoff, tapLogon, TapResponseParser, type TapToken } from './tap.js'
+import { decodeTapBlock, reassembleTapPage, encodeTapPage, TapControl as C, tapChecksum, tapLogoff, tapLogon, TapResponseParser, type TapToken } from './tap.js'
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex')
 const bytes = (...parts: (string | number)[]): Buffer =>
@@ -27,19 +27,36 @@ describe('TAP transaction blocks (protocols.md §2)', () => {
   it('our page: pager 1234 "BED EXIT R12" → checksum "3>3"', () => {
     const wire = hex('02 31 32 33 34 0D 42 45 44 20 45 58 49 54 20 52 31 32 0D 03 33 3E 33 0D')
     expect(encodeTapPage('1234', 'BED EXIT R12')).toEqual([wire])
-    expect(decodeTapBlock(wire)).toEqual({ pagerId: '1234', text: 'BED EXIT R12', last: true, checksumOk: true })
+    expect(decodeTapBlock(wire)).toEqual({ data: '1234\rBED EXIT R12\r', end: 'ETX', checksumOk: true })
+    expect(reassembleTapPage([wire])).toEqual(['1234', 'BED EXIT R12'])
   })
 
-  it('splits a 600-character message into ETB, ETB, ETX blocks of at most 256 bytes, pager id only in the first', () => {
+  it('splits a 600-character message into blocks of at most 256 bytes: US where a field is cut, ETX last, pager id only in the first', () => {
     const message = Array.from({ length: 600 }, (_, i) => String.fromCharCode(0x20 + (i % 95))).join('')
     const blocks = encodeTapPage('1234', message)
-    expect(blocks.map((b) => b.at(-5))).toEqual([C.ETB, C.ETB, C.ETX])
-    expect(blocks.map((b) => b.length)).toEqual([256, 256, 6 + 600 - 244 - 249 + 1])
+    // The stream "1234 CR <600> CR" is 606 characters: 250 + 250 + 106, cut inside the message twice.
+    expect(blocks.map((b) => b.at(-5))).toEqual([C.US, C.US, C.ETX])
+    expect(blocks.map((b) => b.length)).toEqual([256, 256, 106 + 6])
     const decoded = blocks.map((b) => decodeTapBlock(b))
-    expect(decoded.map((d) => d?.pagerId)).toEqual(['1234', null, null])
     expect(decoded.map((d) => d?.checksumOk)).toEqual([true, true, true])
-    expect(decoded.map((d) => d?.last)).toEqual([false, false, true])
-    expect(decoded.map((d) => d?.text).join('')).toBe(message)
+    expect(decoded[0]!.data.startsWith('1234\r')).toBe(true)
+    expect(reassembleTapPage(blocks)).toEqual(['1234', message])
+  })
+
+  it('ends a block that stops exactly between fields with ETB', () => {
+    // "12 CR" is 3 characters: with 3 per block, the first block holds exactly the pager-id field.
+    const blocks = encodeTapPage('12', 'HELLO', { maxBlockChars: 5 })
+    expect(blocks.map((b) => decodeTapBlock(b)?.end)).toEqual(['US', 'ETX'])
+    const split = encodeTapPage('12', 'AB', { maxBlockChars: 5 })
+    expect(split.map((b) => decodeTapBlock(b)?.end)).toEqual(['US', 'ETX'])
+    expect(reassembleTapPage(split)).toEqual(['12', 'AB'])
+    const exact = encodeTapPage('1', 'ABCDEFG', { maxBlockChars: 4 })
+    expect(exact.map((b) => decodeTapBlock(b)?.end)).toEqual(['US', 'US', 'ETX'])
+    const boundary = encodeTapPage('12', 'A', { maxBlockChars: 5 })
+    expect(boundary.map((b) => decodeTapBlock(b)?.end)).toEqual(['ETX'])
+    const atField = encodeTapPage('123', 'ABCDEFGH', { maxBlockChars: 6 })
+    expect(atField.map((b) => decodeTapBlock(b)?.end)).toEqual(['US', 'US', 'ETX'])
+    expect(reassembleTapPage(atField)).toEqual(['123', 'ABCDEFGH'])
   })
 
   it('logs on and off', () => {
@@ -60,12 +77,13 @@ describe('TAP transaction blocks (protocols.md §2)', () => {
 
   it('decodes a block without its trailing CR, flags a bad checksum, and rejects non-blocks', () => {
     const [wire = Buffer.alloc(0)] = encodeTapPage('99', 'HELLO')
-    expect(decodeTapBlock(wire.subarray(0, -1))).toEqual({ pagerId: '99', text: 'HELLO', last: true, checksumOk: true })
+    expect(decodeTapBlock(wire.subarray(0, -1))).toEqual({ data: '99\rHELLO\r', end: 'ETX', checksumOk: true })
     const corrupt = Buffer.from(wire)
     corrupt[4] = 0x46 // 'H' → 'F'
     expect(decodeTapBlock(corrupt)?.checksumOk).toBe(false)
     expect(decodeTapBlock(Buffer.from('ID='))).toBeNull()
-    expect(decodeTapBlock(bytes(C.STX, '1', C.CR, '2', C.CR, '3', C.CR, C.ETX, '000', C.CR))).toBeNull()
+    // ETX and ETB blocks end on a field boundary; only US may cut a field.
+    expect(decodeTapBlock(bytes(C.STX, '1', C.CR, '2', C.ETB, '000', C.CR))).toBeNull()
   })
 })
 
@@ -113,9 +131,10 @@ describe('TAP properties', () => {
       const decoded = blocks.map((b) => decodeTapBlock(b))
       expect(blocks.every((b) => b.length <= maxBlockChars + 6 && b.length <= 256)).toBe(true)
       expect(decoded.map((d) => d?.checksumOk)).toEqual(blocks.map(() => true))
-      expect(decoded.map((d) => d?.pagerId)).toEqual(blocks.map((_, i) => (i === 0 ? id : null)))
-      expect(decoded.map((d) => d?.last)).toEqual(blocks.map((_, i) => i === blocks.length - 1))
-      expect(decoded.map((d) => d?.text).join('')).toBe(message)
+      expect(decoded.map((d) => d?.end === 'ETX')).toEqual(blocks.map((_, i) => i === blocks.length - 1))
+      // ETB only where a block ends exactly on a field boundary; otherwise US.
+      for (const d of decoded.slice(0, -1)) expect(d!.end).toBe(d!.data.endsWith('\r') ? 'ETB' : 'US')
+      expect(reassembleTapPage(blocks)).toEqual([id, message])
     }))
   })
 

@@ -3,8 +3,8 @@ import { Buffer } from 'node:buffer'
 import { Transform, type TransformCallback, type TransformOptions } from 'node:stream'
 
 /** TAP 1.8 control characters (protocols.md §2). */
-export const TapControl = { STX: 0x02, ETX: 0x03, EOT: 0x04, ACK: 0x06, NAK: 0x15, ETB: 0x17, ESC: 0x1b, RS: 0x1e, CR: 0x0d } as const
-const { STX, ETX, EOT, ACK, NAK, ETB, ESC, RS, CR } = TapControl
+export const TapControl = { STX: 0x02, ETX: 0x03, EOT: 0x04, ACK: 0x06, NAK: 0x15, ETB: 0x17, ESC: 0x1b, RS: 0x1e, US: 0x1f, CR: 0x0d } as const
+const { STX, ETX, EOT, ACK, NAK, ETB, ESC, RS, US, CR } = TapControl
 const LF = 0x0a
 const XON = 0x11
 const XOFF = 0x13
@@ -34,7 +34,7 @@ function tapBlock(data: string, end: number): Buffer {
   return Buffer.concat([body, Buffer.from(`${tapChecksum(body)}\r`, 'latin1')])
 }
 
-/** Transaction blocks for one page: pager id only in the first, long messages split into blocks ending ETB, the last ETX; maxBlockChars (default 250) counts data chars including field CRs, so a block is ≤ maxBlockChars + 6 ≤ 256 bytes (§2). */
+/** Transaction blocks for one page: pager id only in the first; a block ending between fields ends in ETB, one ending inside a field in US, the last in ETX; maxBlockChars (default 250) counts data chars including field CRs, so a block is ≤ maxBlockChars + 6 ≤ 256 bytes (§2). */
 export function encodeTapPage(pagerId: string, message: string, opts: { maxBlockChars?: number } = {}): Buffer[] {
   const max = opts.maxBlockChars ?? MAX_DATA_CHARS
   if (pagerId.length === 0) throw new TypeError('"pagerId" is empty')
@@ -44,15 +44,17 @@ export function encodeTapPage(pagerId: string, message: string, opts: { maxBlock
   if (!Number.isInteger(max) || max > MAX_DATA_CHARS || max < pagerId.length + 3) {
     throw new TypeError(`"maxBlockChars" must be an integer from ${pagerId.length + 3} to ${MAX_DATA_CHARS}, got ${String(max)}`)
   }
-  const chunks: string[] = []
-  let room = max - pagerId.length - 2 // first block: id CR text CR
-  let rest = message
-  do {
-    chunks.push(rest.slice(0, room))
-    rest = rest.slice(room)
-    room = max - 1 // later blocks: text CR
-  } while (rest.length > 0)
-  return chunks.map((text, i) => tapBlock(i === 0 ? `${pagerId}\r${text}\r` : `${text}\r`, i === chunks.length - 1 ? ETX : ETB))
+  // The fields (pager id, message), each ending in CR, cut into blocks of at most `max` data characters.
+  // A block that ends between fields ends in ETB; one that ends inside a field ends in US (the field goes on in
+  // the next block, as TAP 1.8 and its public implementation sendpage do); the last ends in ETX.
+  const stream = `${pagerId}\r${message}\r`
+  const blocks: Buffer[] = []
+  for (let at = 0; at < stream.length; at += max) {
+    const chunk = stream.slice(at, at + max)
+    const last = at + max >= stream.length
+    blocks.push(tapBlock(chunk, last ? ETX : chunk.endsWith('\r') ? ETB : US))
+  }
+  return blocks
 }
 
 /** `ESC P G 1 [password] CR` (§2 log-on); PG1 is the alphanumeric paging service. password default none. */
@@ -69,21 +71,37 @@ export type TapToken =
   | { kind: 'id_prompt' } /* "ID=" */ | { kind: 'go_ahead' } /* ESC [ p */ | { kind: 'ack' } | { kind: 'nak' } | { kind: 'rs' } | { kind: 'disconnect' } /* ESC EOT */
   | { kind: 'message'; code: number; text: string } /* "211 Page sent" style lines */ | { kind: 'noise'; raw: Buffer }
 
-/** Parse an entry device's transaction block (CR after the checksum optional): fields and whether the checksum matched; null if not a block. */
-export function decodeTapBlock(raw: Buffer): { pagerId: string | null; text: string; last: boolean; checksumOk: boolean } | null {
+/** One transaction block as sent: its data characters (fields with their CRs) and how it ends. */
+export interface TapBlockParts {
+  readonly data: string
+  /** ETX: the last block; ETB: more blocks, split between fields; US: the field continues in the next block. */
+  readonly end: 'ETX' | 'ETB' | 'US'
+  readonly checksumOk: boolean
+}
+
+/** Parse an entry device's transaction block (CR after the checksum optional); null if not a block. */
+export function decodeTapBlock(raw: Buffer): TapBlockParts | null {
   const end = raw.at(-1) === CR ? raw.length - 1 : raw.length // checksum characters are 0x30–0x3F, never CR
   const term = end - 4
   const t = raw[term]
-  if (term < 1 || raw[0] !== STX || (t !== ETX && t !== ETB)) return null
+  if (term < 1 || raw[0] !== STX || (t !== ETX && t !== ETB && t !== US)) return null
   const body = raw.subarray(1, term)
-  // TAP §2 (protocols.md): every field ends in CR; any other control byte means this is not a well-formed block.
-  if (body.at(-1) !== CR || body.some((b) => b < 0x20 && b !== CR)) return null
-  const fields = body.subarray(0, -1).toString('latin1').split('\r')
-  if (fields.length > 2) return null
-  // TAP §2 (protocols.md): the pager-ID field is sent only in the first block, so a one-field block is a continuation.
-  const [first = '', second] = fields
+  if (body.some((b) => b < 0x20 && b !== CR)) return null
+  // A block ending in ETX or ETB ends on a field boundary (CR); only US may cut a field.
+  if (t !== US && body.at(-1) !== CR) return null
   const checksumOk = tapChecksum(raw.subarray(0, term + 1)) === raw.subarray(term + 1, end).toString('latin1')
-  return { pagerId: second === undefined ? null : first, text: second ?? first, last: t === ETX, checksumOk }
+  return { data: body.toString('latin1'), end: t === ETX ? 'ETX' : t === ETB ? 'ETB' : 'US', checksumOk }
+}
+
+/** Join a page's blocks back into its fields: [pager id, message, ...]. Null if a block is malformed or the last is missing. */
+export function reassembleTapPage(blocks: readonly Buffer[]): string[] | null {
+  let data = ''
+  for (const [i, raw] of blocks.entries()) {
+    const b = decodeTapBlock(raw)
+    if (!b || !b.checksumOk || (b.end === 'ETX') !== (i === blocks.length - 1)) return null
+    data += b.data
+  }
+  return data.endsWith('\r') ? data.slice(0, -1).split('\r') : null
 }
 
 /** Options for {@link TapResponseParser}. */
