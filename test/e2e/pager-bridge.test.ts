@@ -95,6 +95,18 @@ describe('pager bridge over real serial lines', () => {
     expect(frames.find((f) => f.detail.direction === 'rx' && String(f.detail.what).startsWith('status 6'))?.detail.hex).toBe('013202311f313233341e371f360319')
   })
 
+  it('withdraws the ESPA call with a reset (call type 1) when someone else accepts', async () => {
+    const t = await setUp({ espa: { ackAfterMs: undefined } })
+    await publishEvent(await t.device('sz-r14'), 'sz-r14', { type: 'seizure_alarm' })
+    await t.paging.waitForCall((c) => c.callType === '3', 10_000)
+    const alert = (await t.alerts())[0]!
+    const accepted = await api(t.gw.httpPort, t.kim, `/api/alerts/${alert.id}/accept`, { method: 'POST', body: {} })
+    expect(accepted.body.alert.accepted_by.id).toBe('tl-kim')
+    const reset = await t.paging.waitForCall((c) => c.callType === '1', 10_000)
+    // Golden vector C (protocols.md §1.9): reset of 1234, BCC 0x1E = RS.
+    expect(reset.rawHex.replace(/\s+/g, '').toLowerCase()).toBe('013102311f313233341e341f31031e')
+  })
+
   it('resends a call block after a NAK', async () => {
     const t = await setUp()
     t.paging.nakNext(1, '1')

@@ -86,9 +86,9 @@ export class EspaLink {
     try {
       while (this.queue.length && !this.stopped) {
         const item = this.queue.shift()!
-        item.resolve(await this.transmit(item.block, item.what))
+        item.resolve(await this.transmit(item.block, item.what).catch((err: unknown) => ({ ok: false as const, error: `line error: ${(err as Error).message}` })))
       }
-      if (pollDue && !this.stopped) await this.poll()
+      if (pollDue && !this.stopped) await this.poll().catch((err: unknown) => this.o.onExchange(false, `line error: ${(err as Error).message}`))
     } finally {
       this.busy = false
       if (this.queue.length && !this.stopped) void this.pump()

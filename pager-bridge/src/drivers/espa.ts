@@ -69,12 +69,14 @@ class EspaLine {
   private current: string | null = null
   private reconnect: NodeJS.Timeout | null = null
   private closed = false
+  /** The connection attempt in progress, so a page sent at start waits for it instead of failing. */
+  private connecting: Promise<void> | null
 
   constructor(
     private readonly cfg: EspaConfig,
     private readonly deps: DriverDeps,
   ) {
-    void this.connect()
+    this.connecting = this.connect()
   }
 
   health(): LineHealth {
@@ -102,7 +104,9 @@ class EspaLine {
         onExchange: (answered, detail) => this.onExchange(answered, detail),
       })
       this.link.start()
+      this.connecting = null
     } catch (err) {
+      this.connecting = null
       this.setHealth('down', `cannot open ${this.cfg.port}: ${(err as Error).message}`)
       this.scheduleReconnect()
     }
@@ -129,7 +133,7 @@ class EspaLine {
     if (this.closed || this.reconnect) return
     this.reconnect = setTimeout(() => {
       this.reconnect = null
-      void this.connect()
+      this.connecting = this.connect()
     }, this.cfg.reconnect_ms)
   }
 
@@ -155,6 +159,7 @@ class EspaLine {
   }
 
   private async exchange(nid: string, block: EspaBlock, what: string) {
+    if (!this.link && this.connecting) await this.connecting
     if (!this.link || this.state === 'down') return { ok: false as const, retryable: false, error: `line ${this.deps.lineId} is down` }
     this.current = nid
     try {

@@ -112,7 +112,12 @@ class TapLine {
   }
 
   send(page: { notificationId: string; address: string | null; text: string }): Promise<Result> {
-    const run = this.chain.then(() => this.session(page))
+    const run = this.chain.then(() => this.session(page)).catch((err: unknown): Result => {
+      // The port failed mid-session (the far end went away): the line is down; the dispatcher fails over.
+      this.port = null
+      this.setHealth('down', `line error: ${(err as Error).message}`)
+      return { ok: false, retryable: false, error: `line ${this.deps.lineId} failed: ${(err as Error).message}` }
+    })
     this.chain = run.catch(() => undefined)
     return run
   }
