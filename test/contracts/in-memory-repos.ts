@@ -3,6 +3,7 @@
  * stages (house-style §2.3: stages receive repositories, so their tests need no SQLite). They mirror the
  * SQLite repositories' observable behaviour: ordering, "open" alert states, `(deviceId, eventId)` idempotency,
  * and returning copies so a caller cannot change stored rows by mutating what it read.
+ * At the end: a small care-home configuration and `lifecycleDepsFor`, wiring lifecycle tests to the real routing code.
  */
 import type { Alert, AlertState, Notification } from '../../gateway/src/core/alert.js'
 import type { AuditRecord } from '../../gateway/src/core/audit.js'
@@ -12,6 +13,12 @@ import type {
 } from '../../gateway/src/core/contracts.js'
 import type { DeviceEvent } from '../../gateway/src/core/event.js'
 import type { Suppression } from '../../gateway/src/core/suppression.js'
+import { indexConfig, userMayAct } from '../../gateway/src/config/config-index.js'
+import type { GatewayConfig } from '../../gateway/src/config/schema.js'
+import type { LifecycleDeps } from '../../gateway/src/lifecycle/deps.js'
+import type { StepTarget } from '../../gateway/src/routing/escalation-config.js'
+import { ladderFor, stepRecipients } from '../../gateway/src/routing/ladder.js'
+import { planNotifications } from '../../gateway/src/routing/recipients.js'
 
 /** States the SQLite repositories treat as open (alerts_condition / openForUser queries). */
 const closedStates: readonly AlertState[] = ['resolved', 'cancelled', 'closed']
@@ -201,5 +208,78 @@ export function createInMemoryRepositories(): Repositories & { readonly audit: I
     credentials: createInMemoryCredentials(),
     suppressions: createInMemorySuppressions(),
     ruleVersions: createInMemoryRuleVersions(),
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Lifecycle wiring for stage tests: LifecycleDeps built the way pipeline.ts builds them, around any repositories,
+// so lifecycle tests exercise the real ladder, rota, recipient, pager-text and fallback code.
+
+/**
+ * A small home. oak-house (Europe/London): p-001 (room R12, carers c-amy and c-bob) and p-002 (room R14, carer c-cat).
+ * Rota: c-amy days 07:00–19:00, c-bob nights 19:00–07:00, c-cat both (the third carer, always on shift).
+ * tl-kim is the team leader (no rota: on call everywhere). elm-court has p-003 and its own carer c-dan.
+ * Everyone has one soft pager `soft-<name>`; c-bob's falls back to his phone `phone-bob` when a page to it fails.
+ * Ladders: oak-house high = assigned 60 s → on_shift 60 s → team_leader 120 s → all 120 s; oak-house medium =
+ * assigned 120 s → team_leader 300 s; elm-court high = all 30 s; every low alert uses the default ladder.
+ */
+export function careHomeConfig(overrides: Partial<GatewayConfig> = {}): GatewayConfig {
+  const person = (id: string, site: string, room: string, carers: string[]) => ({ id, site, room_code: room, pager_template: '{room_code} {alert_class}', carers, rules: [], presence_timeout_s: 1800 })
+  const users = [['c-amy', 'carer'], ['c-bob', 'carer'], ['c-cat', 'carer'], ['tl-kim', 'team_leader'], ['c-dan', 'carer']] as const
+  const soft = (user: string) => `soft-${user.slice(user.indexOf('-') + 1)}`
+  return {
+    sites: [{ id: 'oak-house', timezone: 'Europe/London' }, { id: 'elm-court', timezone: 'Europe/London' }],
+    lines: [],
+    inputs: [],
+    people: [person('p-001', 'oak-house', 'R12', ['c-amy', 'c-bob']), person('p-002', 'oak-house', 'R14', ['c-cat']), person('p-003', 'elm-court', 'E1', ['c-dan'])],
+    devices: [],
+    users: users.map(([id, role]) => ({ id, role, display_name: id.slice(2) })),
+    pagers: [
+      ...users.map(([id]) => ({ id: soft(id), user: id, protocol: 'soft', max_length: 80, ...(id === 'c-bob' ? { fallback: 'phone-bob' } : {}) })),
+      { id: 'phone-bob', user: 'c-bob', protocol: 'soft', max_length: 80 },
+    ],
+    ingest: { max_payload_bytes: 4096 },
+    escalation: [
+      { site: 'oak-house', priority: 'high', steps: [{ to: 'assigned', wait_s: 60 }, { to: 'on_shift', wait_s: 60 }, { to: 'team_leader', wait_s: 120 }, { to: 'all', wait_s: 120 }] },
+      { site: 'oak-house', priority: 'medium', steps: [{ to: 'assigned', wait_s: 120 }, { to: 'team_leader', wait_s: 300 }] },
+      { site: 'elm-court', priority: 'high', steps: [{ to: 'all', wait_s: 30 }] },
+    ],
+    rota: [
+      { site: 'oak-house', user: 'c-amy', from: '07:00', to: '19:00' },
+      { site: 'oak-house', user: 'c-bob', from: '19:00', to: '07:00' },
+      { site: 'oak-house', user: 'c-cat', from: '07:00', to: '19:00' },
+      { site: 'oak-house', user: 'c-cat', from: '19:00', to: '07:00' },
+      { site: 'elm-court', user: 'c-dan', from: '00:00', to: '23:59' },
+    ],
+    ...overrides,
+  }
+}
+
+/** Ids `al-1`, `nt-2`, … from one counter; `tag` keeps ids from different "processes" apart (`nt-s2-1`). */
+export function sequentialIds(tag = ''): LifecycleDeps['newId'] {
+  let n = 0
+  return (prefix) => `${prefix}-${tag}${++n}`
+}
+
+/** LifecycleDeps as pipeline.ts wires them: ladder, recipients, pager text, fallbacks and permissions from `config`. */
+export function lifecycleDepsFor(
+  repos: Pick<Repositories, 'alerts' | 'notifications' | 'audit'>,
+  config: GatewayConfig = careHomeConfig(),
+  newId = sequentialIds(),
+  lineUp: (pagerId: string) => boolean = () => true,
+): LifecycleDeps {
+  const index = indexConfig(config)
+  const person = (id: string | null) => (id === null ? null : index.people.get(id)!)
+  return {
+    alerts: repos.alerts, notifications: repos.notifications, audit: repos.audit, newId,
+    ladder: (siteId, priority) => ladderFor(config, siteId, priority),
+    recipients: (target, personId, siteId, now) => stepRecipients(config, target as StepTarget, personId, siteId, now),
+    plan: (personId, subject, alertClass, userIds) => planNotifications(person(personId), subject, alertClass, userIds, config, lineUp),
+    fallback: (pagerId, personId, subject, alertClass) => {
+      const fb = index.pagers.get(pagerId)?.fallback
+      const pager = fb ? index.pagers.get(fb) : undefined
+      return pager ? (planNotifications(person(personId), subject, alertClass, [pager.user], { pagers: [pager] }, () => true)[0] ?? null) : null
+    },
+    mayAct: (userId, personId) => userMayAct(index, userId, personId),
   }
 }

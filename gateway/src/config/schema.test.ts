@@ -24,14 +24,14 @@ function problemsOf(raw: unknown): string[] {
 
 /** Independent mistakes, each with the one problem it must produce (list positions do not collide). */
 const mistakes: { what: string; apply: (c: any) => void; problem: string }[] = [
-  { what: 'an unknown device type', apply: (c) => c.devices.push({ id: 'door-r12', type: 'acme-dc200', site: 'oak-house', person: 'p-001' }), problem: "devices.2.type: unknown device type 'acme-dc200' (known: bed-monitor, seizure-monitor, pir-motion, presence-button, pendant)" },
+  { what: 'an unknown device type', apply: (c) => c.devices.push({ id: 'door-r12', type: 'acme-dc200', site: 'oak-house', person: 'p-001' }), problem: "devices.2.type: unknown device type 'acme-dc200' (known: bed-monitor, seizure-monitor, pir-motion, presence-button, pendant, nurse-call-point)" },
   { what: "a rule on another person's device", apply: (c) => c.people[1].rules.push({ id: 'bed-exit', kind: 'bed_exit', device: 'bed-r12', delay_s: 60 }), problem: "people.1.rules.1.device: device 'bed-r12' belongs to person 'p-001', not to this person" },
   { what: 'a rule on an event the device never sends', apply: (c) => (c.people[1].rules[0].on = 'seizure_start'), problem: "people.1.rules.0.on: device type 'seizure-monitor' never sends 'seizure_start', so this rule can never fire" },
   { what: 'a carer with no pager', apply: (c) => c.users.push({ id: 'c-cat', role: 'carer', display_name: 'Cat' }), problem: "users.3: carer 'c-cat' has no pager, so alerts cannot reach them" },
   { what: 'an unknown site', apply: (c) => c.people.push({ id: 'p-003', site: 'elm-house', room_code: 'R20', carers: ['c-amy'] }), problem: "people.2.site: unknown site 'elm-house'" },
   { what: 'a duplicate id', apply: (c) => c.pagers.push({ id: 'soft-amy', user: 'tl-kim', protocol: 'soft' }), problem: "pagers.2.id: duplicate id 'soft-amy'" },
   { what: 'a bad room code', apply: (c) => (c.people[1].room_code = 'Room #14'), problem: 'people.1.room_code: room codes are short letters/digits, e.g. "R12"' },
-  { what: 'an unknown pager protocol', apply: (c) => (c.pagers[1].protocol = 'tap'), problem: "pagers.1.protocol: unknown pager protocol 'tap' (known: soft)" },
+  { what: 'an unknown pager protocol', apply: (c) => (c.pagers[1].protocol = 'snpp'), problem: "pagers.1.protocol: unknown pager protocol 'snpp' (known: soft, espa, tap)" },
   { what: 'an unknown carer', apply: (c) => c.people[0].carers.push('c-zed'), problem: "people.0.carers.2: unknown user 'c-zed'" },
   { what: 'a template placeholder other than room code and class', apply: (c) => (c.people[0].pager_template = '{room_code} {name}'), problem: 'people.0.pager_template: unknown placeholder {name}; use {room_code} and {alert_class}' },
   { what: 'an unknown time zone', apply: (c) => (c.sites[0].timezone = 'Europe/Londn'), problem: "sites.0.timezone: unknown time zone 'Europe/Londn'" },
@@ -46,9 +46,9 @@ describe('parseConfig', () => {
   })
 
   it('builds its registry context from the adapter and driver registries', () => {
-    expect([...registryContext.deviceTypes.keys()]).toEqual(['bed-monitor', 'seizure-monitor', 'pir-motion', 'presence-button', 'pendant'])
+    expect([...registryContext.deviceTypes.keys()]).toEqual(['bed-monitor', 'seizure-monitor', 'pir-motion', 'presence-button', 'pendant', 'nurse-call-point'])
     expect(registryContext.deviceTypes.get('bed-monitor')).toEqual(expect.arrayContaining(['out_of_bed', 'in_bed']))
-    expect(registryContext.pagerProtocols).toEqual(['soft'])
+    expect(registryContext.pagerProtocols).toEqual(['soft', 'espa', 'tap'])
   })
 
   it.each(mistakes)('reports $what as "path: message"', ({ apply, problem }) => {

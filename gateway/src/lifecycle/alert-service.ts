@@ -52,7 +52,7 @@ export function raiseAlert(deps: LifecycleDeps, fx: Effects, input: RaiseInput, 
     deps.alerts.update(existing.id, { triggerCount, updatedAt: now })
     const repage = input.realert === true && open(existing)
     deps.audit.append({ at: now, kind: 'alert.repeat', actor: `rule:${input.ruleId}`, alertId: existing.id, personId: input.personId, deviceId: input.deviceId, eventSeq: input.triggerEventSeq, detail: { trigger_count: triggerCount, reason: input.reason, realert: input.realert === true, paged_again: repage } })
-    if (repage) runStep(deps, fx, { ...existing, triggerCount }, existing.escalationStep, now)
+    if (repage) runStep(deps, fx, { ...existing, triggerCount }, existing.escalationStep, now, { keepDeadline: true })
     fx.alertsChanged.add(existing.id)
     return deps.alerts.get(existing.id)!
   }

@@ -14,7 +14,7 @@ export const escalatingStates = ['new', 'active', 'escalated'] as const
  * pages for this alert, and set the deadline for the following step. The last step repeats, so an alert
  * that nobody accepts always has a next step.
  */
-export function runStep(deps: LifecycleDeps, fx: Effects, alert: Alert, index: number, now: number): { step: number; recipients: readonly string[] } {
+export function runStep(deps: LifecycleDeps, fx: Effects, alert: Alert, index: number, now: number, opts: { keepDeadline?: boolean } = {}): { step: number; recipients: readonly string[] } {
   const steps = deps.ladder(alert.siteId, alert.priority)
   const last = steps.length - 1
   let i = Math.min(index, last)
@@ -35,7 +35,9 @@ export function runStep(deps: LifecycleDeps, fx: Effects, alert: Alert, index: n
     if (p.truncatedFrom !== null) deps.audit.append({ ...base, kind: 'pager.text_truncated', detail: { notification_id: n.id, pager_id: p.pagerId, full_length: p.truncatedFrom.length, sent_length: p.text.length } })
     fx.notificationsToSend.push(n.id)
   }
-  const nextStepAt = now + steps[i]!.wait_s * 1000
+  // A re-page of the same step (a rule's re-alert) must not push the step's deadline back: otherwise a
+  // condition that re-alerts more often than the wait would never escalate.
+  const nextStepAt = opts.keepDeadline && alert.nextStepAt !== null ? alert.nextStepAt : now + steps[i]!.wait_s * 1000
   deps.alerts.update(alert.id, { escalationStep: i, nextStepAt, updatedAt: now })
   fx.alertsChanged.add(alert.id)
   fx.timersChanged = true

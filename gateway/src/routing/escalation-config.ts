@@ -17,7 +17,7 @@ export type StepTarget = (typeof stepTargets)[number]
 
 export const ladderStepSchema = z
   .object({
-    /** `assigned`: the person's carers on shift; `on_shift`: every carer on shift at the site;
+    /** `assigned`: the person's carers on shift; `on_shift`: every carer on shift at the site (the assigned ones again included);
      * `team_leader`: the site's team leaders; `all`: everyone at the site with a pager, on shift or not. */
     to: z.enum(stepTargets),
     /** Seconds to wait for an accept before the next step (a decline or failed page moves on at once). */

@@ -53,6 +53,7 @@ export function stepRecipients(cfg: EscalationConfigView, target: StepTarget, pe
   let users: string[]
   switch (target) {
     case 'assigned': users = (person?.carers ?? []).filter((c) => onShift.has(c)); break
+    // Every carer on shift, the assigned ones included: a second reminder costs less than a missed alert.
     case 'on_shift': users = [...onShift].filter((u) => role.get(u) === 'carer'); break
     // Team leaders are on call whether or not the rota lists them.
     case 'team_leader': users = [...here].filter((u) => role.get(u) === 'team_leader'); break

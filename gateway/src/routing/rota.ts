@@ -41,5 +41,12 @@ export function uncoveredPeriods(rota: readonly ShiftConfig[], site: string, use
       start = null
     }
   }
+  // The week wraps: a gap running into Monday 00:00 continues one that ran up to it (Sunday night into Monday).
+  if (gaps.length > 1 && gaps[0]!.startsWith('mon 00:00–') && gaps.at(-1)!.endsWith('–mon 00:00')) {
+    const first = gaps.shift()!
+    const last = gaps.pop()!
+    gaps.push(`${last.split('–')[0]}–${first.split('–')[1]}`)
+  }
+  if (gaps.length === 1 && gaps[0] === 'mon 00:00–mon 00:00') return ['all week']
   return gaps
 }

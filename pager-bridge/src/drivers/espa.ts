@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { definePagerDriver, type DriverDeps, type LineHealth, type PagerReport } from '../define.js'
 import { type EspaBlock, espaCallBlock, espaResetBlock } from '../framing/espa.js'
 import type { BytePort } from '../ports.js'
-import { EspaLink } from './espa-link.js'
+import { EspaLink } from '../links/espa-link.js'
 
 /** An ESPA 4.4.4 output line: the gateway is the control station, a paging system is the slave (protocols.md §1). */
 export const config = z
