@@ -23,6 +23,7 @@ import { renderMetrics } from './metrics.js'
 import { createCommands } from './commands.js'
 import { startPanelInputs } from './compose/panel-inputs.js'
 import { createPagerLines } from './compose/pager-lines.js'
+import { DeviceSupervisor } from './supervision/supervisor.js'
 import { createPipeline } from './pipeline.js'
 import { createDispatcher } from './routing/dispatcher.js'
 import { createTimerScheduler } from './scheduler/timer-scheduler.js'
@@ -55,7 +56,9 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
   const db = openDatabase(dbFile)
   const repos = createRepositories(db)
   const credentialsFile = resolve(opts.dataDir, 'new-credentials.json')
-  const issued = await issueMissingCredentials(repos, { devices: config.devices.map((d) => d.id), users: config.users.map((u) => u.id) }, credentialsFile, clock.now())
+  // Devices that publish over MQTT themselves (not zigbee2mqtt devices, which speak through their bridge), and the bridges.
+  const mqttPrincipals = [...config.devices.filter((d) => !d.z2m).map((d) => d.id), ...config.zigbee2mqtt.map((b) => b.id)]
+  const issued = await issueMissingCredentials(repos, { devices: mqttPrincipals, users: config.users.map((u) => u.id) }, credentialsFile, clock.now())
   const issuedCount = Object.keys(issued.devices).length + Object.keys(issued.users).length
   if (issuedCount > 0) log.warn({ count: issuedCount, file: credentialsFile }, 'issued new credentials; hand them over from this file (mode 0600), then delete it')
   const auth = createAuthenticator(repos.credentials)
@@ -67,7 +70,14 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
   const newId = (prefix: 'al' | 'nt' | 'sp') => `${prefix}-${randomUUID()}`
   // Late-bound: line drivers report back through commands built on the pipeline.
   let pagerLines: ReturnType<typeof createPagerLines> | null = null
-  const pipeline = createPipeline({ index, decoders: new Map(deviceAdapters.map((a) => [a.id, a])), repos, transact: (run, recover) => committer.submit(run, recover), newId, log: log.child({ module: 'gateway.pipeline' }), rejections: counters.rejections, lineUp: (pagerId) => pagerLines?.lineUp(pagerId) ?? true })
+  const adapterById = new Map(deviceAdapters.map((a) => [a.id, a]))
+  // Supervision windows: the device's own override, else its type's declaration; none means not supervised.
+  const windows = new Map(config.devices.flatMap((d) => {
+    const w = d.supervision ?? adapterById.get(d.type)?.supervision
+    return w ? [[d.id, { intervalMs: w.interval_s * 1000, graceMs: w.grace_s * 1000 }] as const] : []
+  }))
+  const supervisor = new DeviceSupervisor(windows, clock.now())
+  const pipeline = createPipeline({ index, decoders: adapterById, supervisor, types: adapterById, repos, transact: (run, recover) => committer.submit(run, recover), newId, log: log.child({ module: 'gateway.pipeline' }), rejections: counters.rejections, lineUp: (pagerId) => pagerLines?.lineUp(pagerId) ?? true })
 
   const commands = createCommands({ index, repos, transact: (run, recover) => committer.submit(run, recover), lifecycle: pipeline.lifecycle, suppressionDeps: pipeline.suppressionDeps })
   const hub = createLiveHub({
@@ -123,6 +133,7 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
       suppress: (userId, input) => commands.suppress(userId, input, clock.now()),
       unsuppress: (userId, id) => commands.unsuppress(userId, id, clock.now()),
       replay: (_userId, body) => replayInWorker(dbFile, config, body, registryContext),
+      deviceHealth: (id) => pipeline.deviceHealth(id),
       metrics: () => renderMetrics({ ...counters, screens: hub.size, commitBacklog: committer.backlog }) }),
   })
 
@@ -133,6 +144,9 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
   if (changed > 0) log.info({ changed, changed_by: opts.changedBy }, 'rule changes recorded')
   await pipeline.armClockRules(clock.now())
   scheduler.start()
+  // Supervision is checked every second (a scan of in-memory last-seen times; 20,000 devices cost well under a millisecond).
+  const supervisionTimer = setInterval(() => void pipeline.superviseDue(clock.now()).catch(logFailure('supervision check failed')), 1000)
+  supervisionTimer.unref()
   dispatcher.dispatch(repos.notifications.queued().map((n) => n.id))
 
   const panels = await startPanelInputs(config, clock, log.child({ module: 'pager-bridge' }), {
@@ -164,6 +178,7 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
     stop() {
       stopping ??= (async () => {
         scheduler.stop()
+        clearInterval(supervisionTimer)
         dispatcher.stop()
         await status.close().catch(() => undefined)
         await broker.close()

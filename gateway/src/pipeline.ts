@@ -13,6 +13,8 @@ import { planNotifications } from './routing/recipients.js'
 import { armRule, bindRules, type EvalContext, evaluateEvent, evaluateTimer, type RuleBinding, ruleTriggeredBy, type StoredRuleState } from './rules/engine.js'
 import type { RuleStep } from './rules/types.js'
 import { presenceChange } from './suppression/presence.js'
+import type { DeviceSupervisor, SupervisionChange } from './supervision/supervisor.js'
+import { createTechnicalAlerts, type TechnicalView } from './technical-alerts.js'
 import { clearSuppression, setSuppression } from './suppression/suppressions.js'
 import { userMayAct } from './config/config-index.js'
 
@@ -36,6 +38,10 @@ export interface PipelineDeps {
   readonly rejections: Map<string, number>
   /** Is this pager's line up? (Soft pagers always are.) */
   readonly lineUp: (pagerId: string) => boolean
+  /** Per-device supervision windows and last-seen times. */
+  readonly supervisor: DeviceSupervisor
+  /** Technical events and fault codes per device type (from the adapter declarations). */
+  readonly types: ReadonlyMap<string, TechnicalView>
 }
 
 /**
@@ -63,7 +69,19 @@ export function createPipeline(deps: PipelineDeps) {
     mayAct: (userId, personId) => userMayAct(index, userId, personId),
   }
   const suppressionDeps = { suppressions: repos.suppressions, audit: repos.audit, newId: () => deps.newId('sp').slice(3) }
-  const checkCtx = { devices: index.devices, maxPayloadBytes: index.config.ingest.max_payload_bytes }
+  const checkCtx = {
+    devices: index.devices, maxPayloadBytes: index.config.ingest.max_payload_bytes, bridges: index.config.zigbee2mqtt,
+    z2mDevices: new Map(index.config.devices.filter((d) => d.z2m).map((d) => [`${d.z2m!.bridge}/${d.z2m!.friendly_name}`, d])),
+  }
+  /** Each device's decoder state (zigbee2mqtt edge detection), updated once the message is committed. */
+  const decoderStates = new Map<string, unknown>()
+  const supervisor = deps.supervisor
+  const technical = createTechnicalAlerts({ index, repos, lifecycle, types: deps.types, supervisor })
+  function supervisionSeen(deviceId: string, at: number, events: readonly Omit<DeviceEvent, 'seq'>[], fx: Effects): void {
+    const battery = events.map((e) => e.detail?.battery).find((b) => typeof b === 'number') as number | undefined
+    technical.seen(deviceId, at, battery, fx)
+  }
+  const applySupervision = (c: SupervisionChange, now: number, fx: Effects) => technical.apply(c, now, fx)
   const evalContext = (personId: string, deviceId: string | null, at: number): EvalContext => ({ suppressions: repos.suppressions.activeFor(personId, deviceId, at) })
 
   function reject(raw: RawMessage, error: GatewayError, deviceId: string | null): Promise<IngestOutcome> {
@@ -102,7 +120,8 @@ export function createPipeline(deps: PipelineDeps) {
       repos.audit.append({ at: event.receivedAt, kind: 'event.duplicate', actor: `device:${event.deviceId}`, deviceId: event.deviceId, eventSeq: original, detail: { event_id: event.eventId, type: event.type } })
       return { status: 'duplicate', seq: original }
     }
-    repos.audit.append({ at: event.receivedAt, kind: 'event.received', actor: `device:${event.deviceId}`, deviceId: event.deviceId, eventSeq: seq, detail: { event_id: event.eventId, type: event.type, device_at: new Date(event.deviceAt).toISOString(), received_at: new Date(event.receivedAt).toISOString() } })
+    repos.audit.append({ at: event.receivedAt, kind: 'event.received', actor: `device:${event.deviceId}`, deviceId: event.deviceId, eventSeq: seq, detail: { event_id: event.eventId, type: event.type, device_at: new Date(event.deviceAt).toISOString(), received_at: new Date(event.receivedAt).toISOString(), ...(event.detail ? { reported: event.detail } : {}) } })
+    technical.onEvent({ ...event, seq }, fx)
     const device = index.devices.get(event.deviceId)!
     const person = index.people.get(device.person)!
     const presence = presenceChange(event.type, person, event.deviceId, event.receivedAt, repos.suppressions)
@@ -136,14 +155,32 @@ export function createPipeline(deps: PipelineDeps) {
     bindings,
 
     /** Validate, journal and process one device message. Resolves once durably committed. */
-    ingest(raw: RawMessage): Promise<IngestOutcome> {
+    async ingest(raw: RawMessage): Promise<IngestOutcome> {
       const checked = checkMessage(raw, checkCtx)
+      if (checked.ok === 'ignore') return { status: 'duplicate', seq: null }
       if (!checked.ok) return reject(raw, checked.error, checked.deviceId)
-      const normalised = normalise(checked.message, deps.decoders)
-      if (!normalised.ok) return reject(raw, normalised.error, checked.message.device.id)
-      const event = normalised.event
-      return deps.transact((fx) => processEvent(event, fx), (err) => recordFailure(event, err))
+      const device = checked.message.device
+      const normalised = normalise(checked.message, deps.decoders, decoderStates.get(device.id))
+      if (!normalised.ok) return reject(raw, normalised.error, device.id)
+      // A message with no new event (a zigbee2mqtt state report that changed nothing) still shows the device is alive.
+      const outcomes = await Promise.all(normalised.events.map((event) => deps.transact((fx) => processEvent(event, fx), (err) => recordFailure(event, err))))
+      if (normalised.state !== undefined) decoderStates.set(device.id, normalised.state)
+      await deps.transact((fx) => supervisionSeen(device.id, raw.receivedAt, normalised.events, fx))
+      return outcomes.find((o) => o.status === 'accepted') ?? outcomes[0] ?? { status: 'duplicate', seq: null }
     },
+
+    /** Supervision deadlines due at `now`: silent devices, and restored devices now steady. */
+    superviseDue(now: number): Promise<number> {
+      const changes = supervisor.due(now)
+      if (changes.length === 0) return Promise.resolve(0)
+      return deps.transact((fx) => {
+        for (const c of changes) applySupervision(c, now, fx)
+        return changes.length
+      })
+    },
+
+    /** Device health for the dashboard: last seen, online, battery, open technical alerts. */
+    deviceHealth: (deviceId: string) => supervisor.health(deviceId),
 
     /** Fire every deadline due at `now` (rule deadlines and escalation steps, missed ones included), each exactly once. */
     fireDueTimers(now: number): Promise<number> {

@@ -231,6 +231,7 @@ export function careHomeConfig(overrides: Partial<GatewayConfig> = {}): GatewayC
     sites: [{ id: 'oak-house', timezone: 'Europe/London' }, { id: 'elm-court', timezone: 'Europe/London' }],
     lines: [],
     inputs: [],
+    zigbee2mqtt: [],
     people: [person('p-001', 'oak-house', 'R12', ['c-amy', 'c-bob']), person('p-002', 'oak-house', 'R14', ['c-cat']), person('p-003', 'elm-court', 'E1', ['c-dan'])],
     devices: [],
     users: users.map(([id, role]) => ({ id, role, display_name: id.slice(2) })),

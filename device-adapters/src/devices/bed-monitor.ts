@@ -16,8 +16,8 @@ export default defineDeviceType(
       battery_low: 'the controller battery needs replacing',
     },
     examples: [
-      { payload: { event_id: 'b-0001', type: 'out_of_bed', at: '2026-11-28T02:14:05Z' }, event: { type: 'out_of_bed' } },
-      { payload: { event_id: 'b-0002', type: 'in_bed', at: '2026-11-28T02:14:46Z', battery: 81 }, event: { type: 'in_bed' } },
+      { payload: { event_id: 'b-0001', type: 'out_of_bed', at: '2026-11-28T02:14:05Z' }, events: [{ type: 'out_of_bed' }] },
+      { payload: { event_id: 'b-0002', type: 'in_bed', at: '2026-11-28T02:14:46Z', battery: 81 }, events: [{ type: 'in_bed' }] },
     ],
   },
   decodeNativeJson,

@@ -17,7 +17,7 @@ export default defineDeviceType(
       nurse_call: 'the panel reported a call from this point',
       nurse_call_reset: 'the call was reset at the panel (ESPA call type 1)',
     },
-    examples: [{ payload: { event_id: 'nc-1', type: 'nurse_call', at: '2026-11-28T03:10:00Z' }, event: { type: 'nurse_call' } }],
+    examples: [{ payload: { event_id: 'nc-1', type: 'nurse_call', at: '2026-11-28T03:10:00Z' }, events: [{ type: 'nurse_call' }] }],
   },
   decodeNativeJson,
 )

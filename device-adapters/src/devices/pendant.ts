@@ -15,7 +15,7 @@ export default defineDeviceType(
       heartbeat: 'periodic supervision message',
       battery_low: 'the battery needs replacing',
     },
-    examples: [{ payload: { event_id: 'h-3', type: 'help_call', at: '2026-11-28T09:00:00Z' }, event: { type: 'help_call' } }],
+    examples: [{ payload: { event_id: 'h-3', type: 'help_call', at: '2026-11-28T09:00:00Z' }, events: [{ type: 'help_call' }] }],
   },
   decodeNativeJson,
 )

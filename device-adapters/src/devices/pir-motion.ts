@@ -15,7 +15,7 @@ export default defineDeviceType(
       tamper: 'the case was opened or the sensor moved',
       battery_low: 'the battery needs replacing',
     },
-    examples: [{ payload: { event_id: 'm-9', type: 'motion', at: '2026-11-28T14:02:00Z' }, event: { type: 'motion' } }],
+    examples: [{ payload: { event_id: 'm-9', type: 'motion', at: '2026-11-28T14:02:00Z' }, events: [{ type: 'motion' }] }],
   },
   decodeNativeJson,
 )

@@ -17,7 +17,7 @@ export default defineDeviceType(
       carer_left: 'a carer pressed "leaving"',
       heartbeat: 'periodic supervision message',
     },
-    examples: [{ payload: { event_id: 'c-1', type: 'carer_present', at: '2026-11-28T07:30:00Z' }, event: { type: 'carer_present' } }],
+    examples: [{ payload: { event_id: 'c-1', type: 'carer_present', at: '2026-11-28T07:30:00Z' }, events: [{ type: 'carer_present' }] }],
   },
   decodeNativeJson,
 )

@@ -17,7 +17,7 @@ export default defineDeviceType(
       battery_low: 'the sensor battery needs replacing',
     },
     examples: [
-      { payload: { event_id: 's-17', type: 'seizure_alarm', at: '2026-11-28T03:01:00+00:00' }, event: { type: 'seizure_alarm' } },
+      { payload: { event_id: 's-17', type: 'seizure_alarm', at: '2026-11-28T03:01:00+00:00' }, events: [{ type: 'seizure_alarm' }] },
     ],
   },
   decodeNativeJson,

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import type { DecodeResult } from '../define.js'
+import type { DecodeContext, DecodeResult } from '../define.js'
 
 /**
  * The native JSON event format: the reference integration for vendors (docs/device-protocol.md).
@@ -16,8 +16,8 @@ export const nativeEventSchema = z
   })
   .strict()
 
-/** Decode one native JSON payload. Never throws. */
-export function decodeNativeJson(payload: Buffer): DecodeResult {
+/** Decode one native JSON payload into one event. Never throws. */
+export function decodeNativeJson(payload: Buffer, _ctx?: DecodeContext): DecodeResult {
   let json: unknown
   try {
     json = JSON.parse(payload.toString('utf8'))
@@ -30,5 +30,6 @@ export function decodeNativeJson(payload: Buffer): DecodeResult {
     return { ok: false, reason: 'bad_shape', message }
   }
   const at = Date.parse(parsed.data.at)
-  return { ok: true, event: { eventId: parsed.data.event_id, type: parsed.data.type, at } }
+  const detail = parsed.data.battery === undefined ? undefined : { battery: parsed.data.battery }
+  return { ok: true, events: [{ eventId: parsed.data.event_id, type: parsed.data.type, at, ...(detail ? { detail } : {}) }] }
 }

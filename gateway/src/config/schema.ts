@@ -43,7 +43,21 @@ const person = z.object({
   presence_timeout_s: z.number().int().min(60).max(86_400).default(1800),
 }).strict()
 
-const device = z.object({ id, type: z.string().min(1), site: id, person: id }).strict()
+const device = z.object({
+  id,
+  type: z.string().min(1),
+  site: id,
+  person: id,
+  /** For zigbee2mqtt devices: which bridge, and the device's friendly name there (may contain '/'). */
+  z2m: z.object({ bridge: id, friendly_name: z.string().min(1).max(200) }).strict().optional(),
+  /** Overrides the device type's supervision window (seconds); `interval_s: 0` switches supervision off for this device. */
+  supervision: z.object({ interval_s: z.number().int().min(0).max(7 * 86_400), grace_s: z.number().int().min(0).max(86_400).default(0) }).strict().optional(),
+  /** Priority of this device's "not reporting" technical alert. */
+  not_reporting_priority: z.enum(['high', 'medium', 'low']).default('medium'),
+}).strict()
+
+/** A zigbee2mqtt bridge publishing on the embedded broker under `base_topic`, authenticated as `id`. */
+const bridge = z.object({ id, base_topic: z.string().regex(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/).default('zigbee2mqtt'), site: id }).strict()
 
 const user = z.object({
   id,
@@ -88,10 +102,12 @@ const configObject = z
     /** Who is on shift where and when; a site with no shifts has everyone at the site on shift. */
     rota: z.array(shiftSchema).default([]),
     sites: z.array(site).min(1),
+    /** zigbee2mqtt bridges (their devices name them in `z2m.bridge`). */
+    zigbee2mqtt: z.array(bridge).default([]),
     /** Paging lines (ESPA 4.4.4, TAP) over serial ports or tcp://. */
     lines: z.array(line).default([]),
     /** Inputs from existing nurse-call panels (ESPA 4.4.4), with the panel's call addresses mapped to devices. */
-    inputs: z.array(z.object({ id, protocol: z.string().min(1), site: id, addresses: z.record(z.string(), z.string()) }).passthrough()).default([]),
+    inputs: z.array(z.object({ id, protocol: z.string().min(1), site: id }).passthrough()).default([]),
     people: z.array(person).default([]),
     devices: z.array(device).default([]),
     users: z.array(user).default([]),
@@ -148,7 +164,15 @@ function checkReferences(cfg: GatewayConfig, ctx: SchemaContext, report: Report)
     p.rules.forEach((r, j) => checkRule(r, p.id, devices, ctx, (path, m) => report(['people', i, 'rules', j, ...path], m)))
     checkUnique(p.rules, `people.${i}.rules`, (path, m) => report(['people', i, 'rules', path[1]!, 'id'], m))
   })
+  const z2mNames = new Set<string>()
   cfg.devices.forEach((d, i) => {
+    if (d.z2m) {
+      const b = cfg.zigbee2mqtt.find((x) => x.id === d.z2m!.bridge)
+      if (!b) report(['devices', i, 'z2m', 'bridge'], `unknown zigbee2mqtt bridge '${d.z2m.bridge}'`)
+      const key = `${d.z2m.bridge}/${d.z2m.friendly_name}`
+      if (z2mNames.has(key)) report(['devices', i, 'z2m', 'friendly_name'], `another device already has friendly name '${d.z2m.friendly_name}' on '${d.z2m.bridge}'`)
+      z2mNames.add(key)
+    }
     if (!ctx.deviceTypes.has(d.type)) report(['devices', i, 'type'], `unknown device type '${d.type}' (known: ${[...ctx.deviceTypes.keys()].join(', ')})`)
     if (!sites.has(d.site)) report(['devices', i, 'site'], `unknown site '${d.site}'`)
     const owner = people.get(d.person)
@@ -204,7 +228,10 @@ function checkInputs(cfg: GatewayConfig, ctx: SchemaContext, report: Report): vo
     const { protocol: _p, ...settings } = inp
     const r = schema.safeParse(settings)
     if (!r.success) for (const issue of r.error.issues) report(['inputs', i, ...issue.path.map(String)], issue.message)
-    for (const [address, deviceId] of Object.entries(inp.addresses)) {
+    const targets: [string, string][] = inp.protocol === 'espa'
+      ? Object.entries((inp as { addresses?: Record<string, string> }).addresses ?? {})
+      : Object.entries((inp as { channels?: Record<string, { device: string }> }).channels ?? {}).map(([ch, c]) => [ch, c.device])
+    for (const [address, deviceId] of targets) {
       const d = cfg.devices.find((x) => x.id === deviceId)
       if (!d) report(['inputs', i, 'addresses', address], `unknown device '${deviceId}'`)
       else if (d.site !== inp.site) report(['inputs', i, 'addresses', address], `device '${deviceId}' is at site '${d.site}', not '${inp.site}'`)

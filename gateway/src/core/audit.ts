@@ -4,6 +4,8 @@ export const auditKinds = [
   'gateway.stopped',
   'config.warning',
   'event.received',
+  'device.not_reporting',
+  'device.restored',
   'event.duplicate',
   'input.rejected',
   'processing.failed',

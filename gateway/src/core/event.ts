@@ -14,6 +14,8 @@ export interface DeviceEvent {
   readonly deviceAt: number
   /** Time the gateway received it (epoch ms). Rule timing uses this clock. */
   readonly receivedAt: number
+  /** Facts the device reported with it (battery %, fault code); recorded in the audit, not used by rules. */
+  readonly detail?: Readonly<Record<string, unknown>>
 }
 
 /** A message as it arrived on a transport, before anything is known about it. */

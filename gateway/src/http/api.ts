@@ -28,6 +28,8 @@ export interface ApiDeps {
   readonly replay: (userId: string, body: unknown) => Promise<unknown>
   readonly now: () => number
   readonly metrics: () => string
+  /** Supervision's view of a device. */
+  readonly deviceHealth: (deviceId: string) => { lastSeen: number | null; online: boolean; battery: number | null }
 }
 
 const suppressionBody = z
@@ -133,6 +135,18 @@ export function createApi(deps: ApiDeps) {
       if (!Number.isInteger(afterSeq) || afterSeq < 0) throw gatewayError('GW_ERR_API_BAD_REQUEST', ['after must be a non-negative integer audit seq'])
       const rows = deps.audit.search({ kind: url.searchParams.get('kind') ?? undefined, deviceId: url.searchParams.get('device') ?? undefined, afterSeq, limit })
       sendJson(res, 200, { entries: rows.map(auditView) })
+    }],
+    ['GET', /^\/api\/devices$/, (_req, res, userId) => {
+      const open = deps.alerts.list({ states: openAlertStates, limit: 1000 }).filter((a) => a.kind === 'technical' && a.deviceId)
+      const devices = index.config.devices.filter((d) => userMaySee(index, userId, d.person)).map((d) => {
+        const h = deps.deviceHealth(d.id)
+        return {
+          id: d.id, type: d.type, site_id: d.site, person_id: d.person, room_code: index.people.get(d.person)?.room_code ?? null,
+          last_seen: h.lastSeen === null ? null : new Date(h.lastSeen).toISOString(), online: h.online, battery: h.battery,
+          open_technical_alerts: open.filter((a) => a.deviceId === d.id).map((a) => ({ id: a.id, alert_class: a.alertClass, state: a.state, raised_at: new Date(a.raisedAt).toISOString() })),
+        }
+      })
+      sendJson(res, 200, { devices })
     }],
     ['GET', /^\/api\/suppressions$/, (_req, res, userId) => {
       const now = deps.now()

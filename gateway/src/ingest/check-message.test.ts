@@ -6,10 +6,10 @@ import { type ErrorCode, GatewayError } from '../core/errors.js'
 import { type CheckContext, checkMessage } from './check-message.js'
 
 const devices = new Map<string, DeviceConfig>([
-  ['bed-r12', { id: 'bed-r12', type: 'bed-monitor', site: 'oak-house', person: 'p-001' }],
-  ['sz-r14', { id: 'sz-r14', type: 'seizure-monitor', site: 'oak-house', person: 'p-002' }],
+  ['bed-r12', { id: 'bed-r12', type: 'bed-monitor', site: 'oak-house', person: 'p-001', not_reporting_priority: 'medium' }],
+  ['sz-r14', { id: 'sz-r14', type: 'seizure-monitor', site: 'oak-house', person: 'p-002', not_reporting_priority: 'medium' }],
 ])
-const ctx: CheckContext = { devices, maxPayloadBytes: 256 }
+const ctx: CheckContext = { devices, maxPayloadBytes: 256, bridges: [], z2mDevices: new Map() }
 const payload = Buffer.from(JSON.stringify({ event_id: 'b-0001', type: 'out_of_bed', at: '2026-11-28T02:14:05Z' }))
 
 function raw(over: Partial<RawMessage> = {}): RawMessage {
@@ -20,7 +20,7 @@ describe('checkMessage (ingest stage)', () => {
   it('passes a right-sized message on its own device topic, sent by that device', () => {
     const m = raw()
     const r = checkMessage(m, ctx)
-    expect(r).toEqual({ ok: true, message: { raw: m, device: devices.get('bed-r12') } })
+    expect(r).toEqual({ ok: true, message: { raw: m, device: devices.get('bed-r12'), topicSuffix: null } })
   })
 
   it('accepts a payload of exactly max_payload_bytes', () => {
@@ -56,7 +56,7 @@ describe('checkMessage (ingest stage)', () => {
     fc.assert(
       fc.property(topic, fc.option(fc.constantFrom('bed-r12', 'sz-r14', 'c-amy')), fc.uint8Array({ maxLength: 300 }), (t, principal, bytes) => {
         const r = checkMessage(raw({ topic: t, principal, payload: Buffer.from(bytes) }), ctx)
-        if (r.ok) {
+        if (r.ok === true) {
           expect(r.message.device.id).toBe(principal)
           expect(t).toBe(`care/oak-house/device/${principal}/event`)
           expect(bytes.length).toBeLessThanOrEqual(256)

@@ -150,6 +150,35 @@ export function sourceCleared(deps: LifecycleDeps, fx: Effects, conditionKey: st
 }
 
 /**
+ * The gateway itself ends a technical alert whose cause went away (a device reporting steadily again).
+ * Never a high-priority alert: that one stays open for a person to close (the clearing is recorded).
+ */
+export function closeBySystem(deps: LifecycleDeps, fx: Effects, conditionKey: string, reason: string, now: number): Alert | null {
+  const alert = deps.alerts.findOpenByCondition(conditionKey)
+  if (!alert) return null
+  const base = { at: now, actor: 'gateway', alertId: alert.id, personId: alert.personId, deviceId: alert.deviceId }
+  if (alert.priority === 'high') {
+    deps.audit.append({ ...base, kind: 'alert.source_cleared', detail: { state: alert.state, priority: alert.priority, kept_open: true, reason } })
+    fx.alertsChanged.add(alert.id)
+    return alert
+  }
+  let state = alert.state
+  const step = (event: 'cancel' | 'resolve' | 'close') => {
+    const to = nextAlertState(alert.id, state, event)
+    deps.audit.append({ ...base, kind: 'alert.transition', detail: { from: state, to, event, reason, ...(event === 'close' ? { outcome: 'device_fault' } : {}) } })
+    state = to
+  }
+  if (open(alert)) step('cancel')
+  else if (state === 'acknowledged') step('resolve')
+  step('close')
+  deps.alerts.update(alert.id, { state, nextStepAt: null, closedBy: 'gateway', closedAt: now, outcome: 'device_fault', outcomeNote: reason, updatedAt: now })
+  for (const n of deps.notifications.forAlert(alert.id)) if (canMove(n.state, 'cancel')) transitionNotification(deps, n, 'cancel', now, { actor: 'gateway', reason })
+  fx.alertsChanged.add(alert.id)
+  fx.timersChanged = true
+  return deps.alerts.get(alert.id)
+}
+
+/**
  * Record a driver or pager report about one notification. A failed or undeliverable page fails over to
  * the pager's fallback (same carer, another route) when it has one; otherwise the ladder moves on at once.
  */

@@ -29,7 +29,8 @@ describe('normalise', () => {
   it('decodes a native JSON event into a DeviceEvent timed by gateway receipt, keeping the device time', () => {
     expect(normalise(msg(json({ ...good, battery: 81 })), adapters)).toEqual({
       ok: true,
-      event: { siteId: 'oak-house', deviceId: 'bed-r12', eventId: 'b-0001', type: 'out_of_bed', deviceAt: Date.UTC(2026, 10, 28, 2, 14, 5), receivedAt: RECEIVED },
+      events: [{ siteId: 'oak-house', deviceId: 'bed-r12', eventId: 'b-0001', type: 'out_of_bed', deviceAt: Date.UTC(2026, 10, 28, 2, 14, 5), receivedAt: RECEIVED, detail: { battery: 81 } }],
+      state: undefined,
     })
   })
 
@@ -38,7 +39,7 @@ describe('normalise', () => {
     { at: '2026-11-28T02:14:05.250Z', ms: Date.UTC(2026, 10, 28, 2, 14, 5, 250) },
   ])('reads the device time $at with its zone', ({ at, ms }) => {
     const r = normalise(msg(json({ ...good, at })), adapters)
-    expect(r.ok && r.event.deviceAt).toBe(ms)
+    expect(r.ok && r.events[0]!.deviceAt).toBe(ms)
   })
 
   it.each<{ why: string; payload: string; code: ErrorCode; message: string }>([
@@ -107,8 +108,8 @@ describe('normalise', () => {
       fc.property(fc.oneof(fc.jsonValue(), nearMiss), (value) => {
         const r = normalise(msg(Buffer.from(JSON.stringify(value) ?? '')), adapters)
         if (r.ok) {
-          expect(Object.keys(adapters.get('bed-monitor')!.events)).toContain(r.event.type)
-          expect(Number.isFinite(r.event.deviceAt)).toBe(true)
+          expect(Object.keys(adapters.get('bed-monitor')!.events)).toContain(r.events[0]!.type)
+          expect(Number.isFinite(r.events[0]!.deviceAt)).toBe(true)
         }
       }),
       { numRuns: 500 },
