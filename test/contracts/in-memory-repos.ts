@@ -150,7 +150,7 @@ export function createInMemoryTimers(): TimerRepository {
   }
 }
 
-export function createInMemoryCredentials(): CredentialRepository & { revoke(principal: string): void } {
+export function createInMemoryCredentials(): CredentialRepository {
   const rows = new Map<string, { kind: 'device' | 'user'; secretHash: string; revoked: boolean }>()
   return {
     get: (principal) => {
@@ -160,7 +160,9 @@ export function createInMemoryCredentials(): CredentialRepository & { revoke(pri
     put: (principal, kind, secretHash) => void rows.set(principal, { kind, secretHash, revoked: false }),
     revoke(principal) {
       const r = rows.get(principal)
-      if (r) rows.set(principal, { ...r, revoked: true })
+      if (!r || r.revoked) return false
+      rows.set(principal, { ...r, revoked: true })
+      return true
     },
   }
 }

@@ -14,9 +14,9 @@ export function lintConfig(cfg: Readonly<GatewayConfig>): string[] {
     const gaps = uncoveredPeriods(cfg.rota, site.id, carers)
     if (gaps.length) warnings.push(`rota: site '${site.id}' has no carer on shift ${gaps.join(', ')} (local time, ${site.timezone})`)
   }
-  for (const person of cfg.people) {
-    const hasDevice = cfg.devices.some((d) => d.person === person.id)
-    if (hasDevice && person.rules.length === 0) warnings.push(`people: '${person.id}' has devices but no rules, so nothing they send can raise an alert`)
-  }
+  // One line for all of them: a site of 500 supervised sensors should not print 500 warnings.
+  const withDevices = new Set(cfg.devices.map((d) => d.person))
+  const ruleless = cfg.people.filter((p) => withDevices.has(p.id) && p.rules.length === 0).map((p) => p.id)
+  if (ruleless.length) warnings.push(`people: ${ruleless.length} with devices but no rules (only technical alerts can be raised for them): ${ruleless.slice(0, 10).join(', ')}${ruleless.length > 10 ? ', …' : ''}`)
   return warnings
 }

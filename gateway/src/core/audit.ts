@@ -24,6 +24,7 @@ export const auditKinds = [
   'access.refused',
   'command.refused',
   'credential.issued',
+  'credential.revoked',
 ] as const
 export type AuditKind = (typeof auditKinds)[number]
 

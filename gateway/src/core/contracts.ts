@@ -67,6 +67,8 @@ export interface TimerRepository {
 export interface CredentialRepository {
   get(principal: string): { kind: 'device' | 'user'; secretHash: string; revoked: boolean } | null
   put(principal: string, kind: 'device' | 'user', secretHash: string, at: number): void
+  /** Mark revoked; false if there was nothing to revoke. */
+  revoke(principal: string, at: number): boolean
 }
 
 export interface SuppressionRepository {

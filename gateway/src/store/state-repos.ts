@@ -40,7 +40,9 @@ export function createTimerRepo(db: Db): TimerRepository {
 export function createCredentialRepo(db: Db): CredentialRepository {
   const get = db.prepare('SELECT kind, secret_hash, revoked_at FROM credentials WHERE principal = ?')
   const put = db.prepare('INSERT INTO credentials (principal, kind, secret_hash, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (principal) DO UPDATE SET secret_hash = excluded.secret_hash, created_at = excluded.created_at, revoked_at = NULL')
+  const revoke = db.prepare('UPDATE credentials SET revoked_at = ? WHERE principal = ? AND revoked_at IS NULL')
   return {
+    revoke: (principal, at) => revoke.run(at, principal).changes > 0,
     get(principal) {
       const r = get.get(principal) as { kind: 'device' | 'user'; secret_hash: string; revoked_at: number | null } | undefined
       return r ? { kind: r.kind, secretHash: r.secret_hash, revoked: r.revoked_at !== null } : null

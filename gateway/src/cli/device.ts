@@ -1,0 +1,41 @@
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { rotateDeviceSecret, revokeDeviceSecret } from '../access/device-credentials.js'
+import { loadConfig } from '../config/load.js'
+import { isGatewayError } from '../core/errors.js'
+import { registryContext } from '../registry-context.js'
+import { createRepositories, openDatabase } from '../store/index.js'
+
+/**
+ * `npm run device -- add|rotate|revoke <device-id> [--by <who>] [--config <file>] [--data-dir <dir>]`
+ * Issues, rotates or revokes a device's MQTT credential in the gateway's database (safe while the gateway
+ * runs: SQLite WAL with a busy timeout). The new secret is printed once, to stdout, and never stored in clear.
+ */
+async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({ allowPositionals: true, options: { by: { type: 'string' }, config: { type: 'string' }, 'data-dir': { type: 'string' } } })
+  const [action, deviceId] = positionals
+  if (!['add', 'rotate', 'revoke'].includes(action ?? '') || !deviceId) throw new Error('usage: npm run device -- add|rotate|revoke <device-id> [--by <who>]')
+  const config = loadConfig(values.config ?? process.env.GATEWAY_CONFIG ?? 'config/demo.json', registryContext)
+  const known = config.devices.some((d) => d.id === deviceId) || config.zigbee2mqtt.some((b) => b.id === deviceId)
+  if (!known) process.stderr.write(`warning: '${deviceId}' is not in the configuration; it can connect but none of its topics will be accepted until it is\n`)
+  const db = openDatabase(join(values['data-dir'] ?? process.env.GATEWAY_DATA_DIR ?? 'data', 'gateway.db'))
+  const repos = createRepositories(db)
+  const actor = `cli:${values.by ?? process.env.USER ?? 'unknown'}`
+  try {
+    if (action === 'revoke') {
+      revokeDeviceSecret(repos, deviceId, actor, Date.now())
+      process.stdout.write(`revoked ${deviceId}\n`)
+    } else {
+      const secret = await rotateDeviceSecret(repos, deviceId, actor, Date.now())
+      process.stdout.write(`${deviceId} ${secret}\n`)
+      process.stderr.write('this secret is shown once; give it to the installer and do not keep a copy\n')
+    }
+  } finally {
+    db.close()
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${isGatewayError(err) ? `${err.code}: ` : ''}${(err as Error).message}\n`)
+  process.exit(1)
+})
