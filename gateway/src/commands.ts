@@ -8,6 +8,8 @@ import { acceptAlert, type AckChannel, closeAlert, declineAlert, type LifecycleD
 import type { NotificationEvent } from './lifecycle/transitions.js'
 import type { Transact } from './pipeline.js'
 import { clearSuppression, setSuppression, type SuppressionDeps } from './suppression/suppressions.js'
+import { revokeDeviceSecret } from './access/device-credentials.js'
+import { generateSecret, hashSecret } from './access/secrets.js'
 
 export interface CommandDeps {
   readonly index: ConfigIndex
@@ -67,6 +69,30 @@ export function createCommands(deps: CommandDeps) {
     /** Close with an outcome and an optional note. */
     close(alertId: string, userId: string, outcome: AlertOutcome, note: string | null, now: number): Promise<Alert> {
       return command(`user:${userId}`, `close ${alertId}`, now, (fx) => closeAlert(deps.lifecycle, fx, alertId, userId, outcome, note, now))
+    },
+
+    /** An AT admin issues or rotates a device's MQTT secret; returns it once. */
+    async rotateDevice(userId: string, deviceId: string, now: number): Promise<string> {
+      if (index.users.get(userId)?.role !== 'at_admin') {
+        return command(`user:${userId}`, `rotate credential ${deviceId}`, now, () => { throw gatewayError('GW_ERR_AUTH_FORBIDDEN', ['only AT admins may provision devices']) })
+      }
+      if (!index.devices.has(deviceId) && !index.config.zigbee2mqtt.some((b) => b.id === deviceId)) throw gatewayError('GW_ERR_API_BAD_REQUEST', [`unknown device '${deviceId}'`])
+      const secret = generateSecret()
+      const hash = await hashSecret(secret)
+      await command(`user:${userId}`, `rotate credential ${deviceId}`, now, () => {
+        const existed = repos.credentials.get(deviceId) !== null
+        repos.credentials.put(deviceId, 'device', hash, now)
+        repos.audit.append({ at: now, kind: 'credential.issued', actor: `user:${userId}`, deviceId, detail: { principal: deviceId, principal_kind: 'device', via: existed ? 'rotate' : 'add' } })
+      })
+      return secret
+    },
+
+    /** An AT admin revokes a device's MQTT secret. */
+    revokeDevice(userId: string, deviceId: string, now: number): Promise<void> {
+      return command(`user:${userId}`, `revoke credential ${deviceId}`, now, () => {
+        if (index.users.get(userId)?.role !== 'at_admin') throw gatewayError('GW_ERR_AUTH_FORBIDDEN', ['only AT admins may provision devices'])
+        revokeDeviceSecret(repos, deviceId, `user:${userId}`, now)
+      })
     },
 
     /** The carer's screen confirms it shows a page (soft pager). Only the addressee may confirm. */

@@ -134,6 +134,8 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
       unsuppress: (userId, id) => commands.unsuppress(userId, id, clock.now()),
       replay: (_userId, body) => replayInWorker(dbFile, config, body, registryContext),
       deviceHealth: (id) => pipeline.deviceHealth(id),
+      rotateDevice: (userId, id) => commands.rotateDevice(userId, id, clock.now()),
+      revokeDevice: (userId, id) => commands.revokeDevice(userId, id, clock.now()),
       metrics: () => renderMetrics({ ...counters, screens: hub.size, commitBacklog: committer.backlog }) }),
   })
 

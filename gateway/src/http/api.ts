@@ -28,6 +28,8 @@ export interface ApiDeps {
   readonly replay: (userId: string, body: unknown) => Promise<unknown>
   readonly now: () => number
   readonly metrics: () => string
+  readonly rotateDevice: (userId: string, deviceId: string) => Promise<string>
+  readonly revokeDevice: (userId: string, deviceId: string) => Promise<void>
   /** Supervision's view of a device. */
   readonly deviceHealth: (deviceId: string) => { lastSeen: number | null; online: boolean; battery: number | null }
 }
@@ -147,6 +149,15 @@ export function createApi(deps: ApiDeps) {
         }
       })
       sendJson(res, 200, { devices })
+    }],
+    ['POST', /^\/api\/devices\/([A-Za-z0-9_-]{1,64})\/credentials$/, async (req, res, userId, [id]) => {
+      await readJsonBody(req)
+      const secret = await deps.rotateDevice(userId, id!)
+      sendJson(res, 201, { device_id: id, secret, note: 'shown once; store it only in the device' })
+    }],
+    ['DELETE', /^\/api\/devices\/([A-Za-z0-9_-]{1,64})\/credentials$/, async (_req, res, userId, [id]) => {
+      await deps.revokeDevice(userId, id!)
+      sendJson(res, 200, { device_id: id, revoked: true })
     }],
     ['GET', /^\/api\/suppressions$/, (_req, res, userId) => {
       const now = deps.now()
