@@ -1,0 +1,102 @@
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { Zigbee2mqttBridgeSimulator } from '../../simulators/devices/zigbee2mqtt-bridge.js'
+import { api, eventually } from '../helpers/clients.js'
+import { type GatewayProcess, startGatewayProcess, tempDataDir } from '../helpers/gateway-process.js'
+
+/**
+ * Issue 6 through the real process: zigbee2mqtt devices speaking through one bridge identity on the
+ * embedded broker, mapped by their type declarations; supervision of 500 devices of which 50 fall silent.
+ */
+const site = 'oak-house'
+type Alert = { id: string; kind: string; alert_class: string; device_id: string | null; state: string; room_code: string; trigger_count: number }
+
+function config(dir: string, sensors: number): string {
+  const pirs = Array.from({ length: sensors }, (_, i) => `pir-${String(i).padStart(3, '0')}`)
+  const cfg = {
+    sites: [{ id: site }],
+    zigbee2mqtt: [{ id: 'z2m-main', base_topic: 'zigbee2mqtt', site }],
+    people: [
+      { id: 'p-040', site, room_code: 'R40', carers: ['c-amy'], rules: [{ id: 'night-motion', kind: 'count_in_window', on: 'motion', count: 2, window_s: 60, priority: 'low', alert_class: 'MOVEMENT', device: 'pir-r40' }] },
+      ...pirs.map((id, i) => ({ id: `p-${i}`, site, room_code: `S${i}`, carers: ['c-amy'] })),
+    ],
+    devices: [
+      { id: 'pir-r40', type: 'z2m-pir', site, person: 'p-040', z2m: { bridge: 'z2m-main', friendly_name: 'room40/pir' } },
+      ...pirs.map((id, i) => ({ id, type: 'z2m-pir', site, person: `p-${i}`, z2m: { bridge: 'z2m-main', friendly_name: `hall/${id}` }, supervision: { interval_s: 3, grace_s: 2 }, not_reporting_priority: 'low' })),
+    ],
+    users: [{ id: 'c-amy', role: 'carer', display_name: 'Amy' }, { id: 'tl-kim', role: 'team_leader', display_name: 'Kim' }],
+    pagers: [{ id: 'soft-amy', user: 'c-amy', protocol: 'soft' }],
+  }
+  const file = join(dir, 'devices.json')
+  writeFileSync(file, JSON.stringify(cfg))
+  return file
+}
+
+describe('devices through zigbee2mqtt, and supervision', () => {
+  const cleanups: (() => Promise<unknown>)[] = []
+  afterEach(async () => {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined)
+    cleanups.length = 0
+  })
+
+  async function start(sensors: number) {
+    const dir = tempDataDir()
+    const gw: GatewayProcess = await startGatewayProcess({ dataDir: dir, config: config(dir, sensors) })
+    cleanups.push(() => gw.kill('SIGKILL'))
+    const bridge = await Zigbee2mqttBridgeSimulator.start({ url: `mqtt://127.0.0.1:${gw.mqttPort}`, username: 'z2m-main', password: gw.credentials.devices['z2m-main']!, baseTopic: 'zigbee2mqtt' })
+    cleanups.push(() => bridge.stop())
+    const kim = gw.credentials.users['tl-kim']!
+    const alerts = async () => (await api(gw.httpPort, kim, '/api/alerts?limit=1000')).body.alerts as Alert[]
+    return { gw, bridge, kim, alerts }
+  }
+
+  it('a zigbee2mqtt PIR raises its rule\'s alert from real z2m payloads (occupancy edges, not every report)', async () => {
+    const t = await start(0)
+    await t.bridge.publishState('room40/pir', { occupancy: true, battery: 90, battery_low: false, tamper: false, linkquality: 120 })
+    await t.bridge.publishState('room40/pir', { occupancy: true, battery: 90, battery_low: false, tamper: false, linkquality: 118 }) // no edge
+    await t.bridge.publishState('room40/pir', { occupancy: false, battery: 90, battery_low: false, tamper: false, linkquality: 118 })
+    await t.bridge.publishState('room40/pir', { occupancy: true, battery: 90, battery_low: false, tamper: false, linkquality: 117 })
+    const alert = await eventually(async () => (await t.alerts()).find((a) => a.alert_class === 'MOVEMENT'), 'the count-in-window alert from two motion edges')
+    expect(alert).toMatchObject({ room_code: 'R40', device_id: 'pir-r40', kind: 'care' })
+    // Tamper is a technical alert declared by the device type.
+    await t.bridge.publishState('room40/pir', { occupancy: true, battery: 90, battery_low: false, tamper: true, linkquality: 117 })
+    const tamper = await eventually(async () => (await t.alerts()).find((a) => a.kind === 'technical' && a.device_id === 'pir-r40'), 'the tamper technical alert')
+    expect(tamper.alert_class).toBe('TAMPER')
+    const health = (await api(t.gw.httpPort, t.kim, '/api/devices')).body.devices as { id: string; battery: number | null; online: boolean; open_technical_alerts: unknown[] }[]
+    expect(health.find((d) => d.id === 'pir-r40')).toMatchObject({ battery: 90, online: true })
+    expect(health.find((d) => d.id === 'pir-r40')!.open_technical_alerts).toHaveLength(1)
+  })
+
+  it('of 500 supervised devices, the 50 that fall silent raise exactly 50 "not reporting" alerts, and "restored" when they resume', async () => {
+    const t = await start(500)
+    const ids = Array.from({ length: 500 }, (_, i) => `pir-${String(i).padStart(3, '0')}`)
+    const silent = new Set(ids.filter((_, i) => i % 10 === 3))
+    const report = (who: string[]) => Promise.all(who.map((id) => t.bridge.publishState(`hall/${id}`, { occupancy: false, battery: 80, linkquality: 100 })))
+    // Bounded: at most 40 rounds of one report per device per second.
+    let round = 0
+    let stopped = false
+    const loop = (async () => {
+      while (!stopped && round++ < 40) {
+        await report(ids.filter((id) => round < 3 || !silent.has(id) || round > 20))
+        await new Promise((r) => setTimeout(r, 1000))
+      }
+    })()
+    cleanups.push(async () => {
+      stopped = true
+      await loop
+    })
+    const notReporting = await eventually(async () => {
+      const tech = (await t.alerts()).filter((a) => a.alert_class === 'NOT REPORTING')
+      return tech.length >= 50 ? tech : null
+    }, '50 not-reporting alerts', 30_000)
+    expect(new Set(notReporting.map((a) => a.device_id))).toEqual(silent)
+    const restored = await eventually(async () => {
+      const rows = (await api(t.gw.httpPort, t.kim, '/api/audit?kind=device.restored&limit=1000')).body.entries as { device_id: string }[]
+      return rows.length >= 50 ? rows : null
+    }, 'the 50 devices restored', 40_000)
+    expect(new Set(restored.map((r) => r.device_id))).toEqual(silent)
+    // Still exactly 50: no device that kept reporting was ever flagged.
+    expect((await t.alerts()).filter((a) => a.alert_class === 'NOT REPORTING')).toHaveLength(50)
+  })
+})
