@@ -21,6 +21,7 @@ import { startHttpServer } from './http/server.js'
 import { loadStaticFiles } from './http/static-files.js'
 import { renderMetrics } from './metrics.js'
 import { createCommands } from './commands.js'
+import { startContactModules } from './compose/contact-modules.js'
 import { startPanelInputs } from './compose/panel-inputs.js'
 import { createPagerLines } from './compose/pager-lines.js'
 import { DeviceSupervisor } from './supervision/supervisor.js'
@@ -157,6 +158,11 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
     linkHealth: (id, site, state, reason) => void pipeline.linkHealth({ kind: 'input', id, site, priority: 'high' }, state, reason, clock.now()).catch(logFailure('recording input link health failed')),
     frame: (id, dir, bytes, what) => void pipeline.pagerFrame(`input-${id}`, dir, bytes, null, what, clock.now()).catch(logFailure('auditing a panel frame failed')),
   })
+  const contactModules = await startContactModules(config, clock, log.child({ module: 'device-adapters' }), {
+    ingest: (event) => pipeline.ingestEvent(event),
+    reject: (source, deviceId, error, detail) => pipeline.rejectInput(source, deviceId, error, detail, clock.now()),
+    linkHealth: (id, site, state, reason) => void pipeline.linkHealth({ kind: 'input', id, site, priority: 'high' }, state, reason, clock.now()).catch(logFailure('recording input link health failed')),
+  })
   const internalToken = randomBytes(32).toString('base64url')
   const broker = await startBroker({
     host: opts.host, port: opts.mqttPort, internalToken,
@@ -187,6 +193,7 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
         await http.close()
         await lines.close()
         await panels.close()
+        await contactModules.close()
         await committer.submit(() => repos.audit.append({ at: clock.now(), kind: 'gateway.stopped', actor: 'gateway', detail: {} })).catch(() => undefined)
         db.close()
       })()

@@ -165,7 +165,8 @@ export function createPipeline(deps: PipelineDeps) {
       // A message with no new event (a zigbee2mqtt state report that changed nothing) still shows the device is alive.
       const outcomes = await Promise.all(normalised.events.map((event) => deps.transact((fx) => processEvent(event, fx), (err) => recordFailure(event, err))))
       if (normalised.state !== undefined) decoderStates.set(device.id, normalised.state)
-      await deps.transact((fx) => supervisionSeen(device.id, raw.receivedAt, normalised.events, fx))
+      // zigbee2mqtt availability "offline" is the bridge saying the device is gone, not a sign of life.
+      if (!normalised.events.some((e) => e.type === 'offline')) await deps.transact((fx) => supervisionSeen(device.id, raw.receivedAt, normalised.events, fx))
       return outcomes.find((o) => o.status === 'accepted') ?? outcomes[0] ?? { status: 'duplicate', seq: null }
     },
 

@@ -29,6 +29,12 @@ export function createTechnicalAlerts(deps: { index: ConfigIndex; repos: Reposit
   return {
     /** A journaled event: if the device type declares it technical, raise or clear its alert. */
     onEvent(event: DeviceEvent, fx: Effects): void {
+      // zigbee2mqtt availability (protocols.md §5.2) feeds supervision: offline is "not reporting" at once.
+      if (event.type === 'offline') {
+        const dev = index.devices.get(event.deviceId)
+        if (dev) raise(fx, event.deviceId, `supervision/${event.deviceId}`, 'NOT REPORTING', dev.not_reporting_priority, `${event.deviceId} reported offline by its bridge`, event.seq, event.receivedAt)
+        return
+      }
       const d = index.devices.get(event.deviceId)
       const view = d ? deps.types.get(d.type) : undefined
       if (!view?.technical) return

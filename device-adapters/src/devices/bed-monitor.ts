@@ -14,6 +14,11 @@ export default defineDeviceType(
       in_bed: 'the pad reports the bed is occupied again',
       heartbeat: 'periodic supervision message',
       battery_low: 'the controller battery needs replacing',
+      fault: 'the controller or its cable reports a fault (a cut cable on a normally-closed input)',
+    },
+    technical: {
+      fault: { alert_class: 'BED SENSOR FAULT', priority: 'high' },
+      battery_low: { alert_class: 'BATTERY LOW', priority: 'low' },
     },
     examples: [
       { payload: { event_id: 'b-0001', type: 'out_of_bed', at: '2026-11-28T02:14:05Z' }, events: [{ type: 'out_of_bed' }] },

@@ -16,6 +16,12 @@ export default defineDeviceType(
       fault: 'the monitor reports a fault',
       battery_low: 'the sensor battery needs replacing',
     },
+    // A fault or flat battery can silence seizure alarms: both are technical alerts, the fault high.
+    technical: {
+      fault: { alert_class: 'SEIZURE MONITOR FAULT', priority: 'high' },
+      battery_low: { alert_class: 'BATTERY LOW', priority: 'medium' },
+    },
+    supervision: { interval_s: 300, grace_s: 60 },
     examples: [
       { payload: { event_id: 's-17', type: 'seizure_alarm', at: '2026-11-28T03:01:00+00:00' }, events: [{ type: 'seizure_alarm' }] },
     ],

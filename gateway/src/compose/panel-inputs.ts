@@ -20,7 +20,7 @@ export interface PanelInputCallbacks {
 export async function startPanelInputs(config: Readonly<GatewayConfig>, clock: Clock, log: Logger, cb: PanelInputCallbacks): Promise<{ close(): Promise<void> }> {
   const inputs: EspaPanelInput[] = []
   let counter = 0
-  for (const raw of config.inputs) {
+  for (const raw of config.inputs.filter((i) => i.protocol === 'espa')) {
     const { protocol: _p, ...settings } = raw
     const cfg = espaInputConfig.parse(settings)
     const input = new EspaPanelInput(cfg, {

@@ -13,6 +13,8 @@ import { eventsNeeded, type RuleConfig, ruleSchema, ruleSelfProblems } from '../
 export interface SchemaContext {
   /** Device type id → event types it can send. */
   readonly deviceTypes: ReadonlyMap<string, readonly string[]>
+  /** Device type id → wire family (zigbee2mqtt devices need a `z2m` block, others must not have one). */
+  readonly deviceFamilies?: ReadonlyMap<string, string>
   /** Pager protocols with a driver. */
   readonly pagerProtocols: readonly string[]
   /** Per protocol that runs on a line: the driver's own zod schema for the line settings, and its text limit. */
@@ -173,6 +175,9 @@ function checkReferences(cfg: GatewayConfig, ctx: SchemaContext, report: Report)
       if (z2mNames.has(key)) report(['devices', i, 'z2m', 'friendly_name'], `another device already has friendly name '${d.z2m.friendly_name}' on '${d.z2m.bridge}'`)
       z2mNames.add(key)
     }
+    const family = ctx.deviceFamilies?.get(d.type)
+    if (family === 'zigbee2mqtt' && !d.z2m) report(['devices', i, 'z2m'], `a '${d.type}' device speaks through a zigbee2mqtt bridge: give z2m.bridge and z2m.friendly_name`)
+    if (family !== undefined && family !== 'zigbee2mqtt' && d.z2m) report(['devices', i, 'z2m'], `'${d.type}' is not a zigbee2mqtt device`)
     if (!ctx.deviceTypes.has(d.type)) report(['devices', i, 'type'], `unknown device type '${d.type}' (known: ${[...ctx.deviceTypes.keys()].join(', ')})`)
     if (!sites.has(d.site)) report(['devices', i, 'site'], `unknown site '${d.site}'`)
     const owner = people.get(d.person)
