@@ -1,7 +1,9 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import { ContactModuleSimulator } from '../../simulators/devices/contact-module.js'
 import { Zigbee2mqttBridgeSimulator } from '../../simulators/devices/zigbee2mqtt-bridge.js'
+import { createPtyPair } from '../../simulators/lib/serial-link.js'
 import { api, eventually } from '../helpers/clients.js'
 import { type GatewayProcess, startGatewayProcess, tempDataDir } from '../helpers/gateway-process.js'
 
@@ -12,21 +14,24 @@ import { type GatewayProcess, startGatewayProcess, tempDataDir } from '../helper
 const site = 'oak-house'
 type Alert = { id: string; kind: string; alert_class: string; device_id: string | null; state: string; room_code: string; trigger_count: number }
 
-function config(dir: string, sensors: number): string {
+function config(dir: string, sensors: number, modulePort?: string): string {
   const pirs = Array.from({ length: sensors }, (_, i) => `pir-${String(i).padStart(3, '0')}`)
   const cfg = {
     sites: [{ id: site }],
     zigbee2mqtt: [{ id: 'z2m-main', base_topic: 'zigbee2mqtt', site }],
     people: [
       { id: 'p-040', site, room_code: 'R40', carers: ['c-amy'], rules: [{ id: 'night-motion', kind: 'count_in_window', on: 'motion', count: 2, window_s: 60, priority: 'low', alert_class: 'MOVEMENT', device: 'pir-r40' }] },
+      { id: 'p-050', site, room_code: 'R50', carers: ['c-amy'], rules: [{ id: 'bed-exit', kind: 'bed_exit', device: 'bed-r50', delay_s: 1 }] },
       ...pirs.map((id, i) => ({ id: `p-${i}`, site, room_code: `S${i}`, carers: ['c-amy'] })),
     ],
     devices: [
       { id: 'pir-r40', type: 'z2m-pir', site, person: 'p-040', z2m: { bridge: 'z2m-main', friendly_name: 'room40/pir' } },
+      { id: 'bed-r50', type: 'bed-monitor', site, person: 'p-050' },
       ...pirs.map((id, i) => ({ id, type: 'z2m-pir', site, person: `p-${i}`, z2m: { bridge: 'z2m-main', friendly_name: `hall/${id}` }, supervision: { interval_s: 3, grace_s: 2 }, not_reporting_priority: 'low' })),
     ],
     users: [{ id: 'c-amy', role: 'carer', display_name: 'Amy' }, { id: 'tl-kim', role: 'team_leader', display_name: 'Kim' }],
     pagers: [{ id: 'soft-amy', user: 'c-amy', protocol: 'soft' }],
+    inputs: modulePort ? [{ id: 'cm-1', protocol: 'contact-module', site, port: modulePort, heartbeat_s: 3600, channels: { '1': { device: 'bed-r50', wiring: 'nc', mode: 'level', debounce_ms: 50, active_event: 'out_of_bed', inactive_event: 'in_bed' } } }] : [],
   }
   const file = join(dir, 'devices.json')
   writeFileSync(file, JSON.stringify(cfg))
@@ -40,11 +45,11 @@ describe('devices through zigbee2mqtt, and supervision', () => {
     cleanups.length = 0
   })
 
-  async function start(sensors: number) {
+  async function start(sensors: number, modulePort?: string) {
     const dir = tempDataDir()
-    const gw: GatewayProcess = await startGatewayProcess({ dataDir: dir, config: config(dir, sensors) })
+    const gw: GatewayProcess = await startGatewayProcess({ dataDir: dir, config: config(dir, sensors, modulePort) })
     cleanups.push(() => gw.kill('SIGKILL'))
-    const bridge = await Zigbee2mqttBridgeSimulator.start({ url: `mqtt://127.0.0.1:${gw.mqttPort}`, username: 'z2m-main', password: gw.credentials.devices['z2m-main']!, baseTopic: 'zigbee2mqtt' })
+    const bridge = await Zigbee2mqttBridgeSimulator.start({ url: `mqtt://127.0.0.1:${gw.mqttPort}`, username: 'z2m-main', clientId: 'z2m-main', password: gw.credentials.devices['z2m-main']!, baseTopic: 'zigbee2mqtt' })
     cleanups.push(() => bridge.stop())
     const kim = gw.credentials.users['tl-kim']!
     const alerts = async () => (await api(gw.httpPort, kim, '/api/alerts?limit=1000')).body.alerts as Alert[]
@@ -66,6 +71,22 @@ describe('devices through zigbee2mqtt, and supervision', () => {
     const health = (await api(t.gw.httpPort, t.kim, '/api/devices')).body.devices as { id: string; battery: number | null; online: boolean; open_technical_alerts: unknown[] }[]
     expect(health.find((d) => d.id === 'pir-r40')).toMatchObject({ battery: 90, online: true })
     expect(health.find((d) => d.id === 'pir-r40')!.open_technical_alerts).toHaveLength(1)
+  })
+
+  it('a bed-exit relay on a serial contact-input module raises the bed-exit alert; a cut cable is a fault, not silence', async () => {
+    const pty = await createPtyPair(join(tempDataDir(), 'cm'))
+    cleanups.push(() => pty.close())
+    const module = await ContactModuleSimulator.start(pty.b, { id: 'CM4-0001', channels: ['CLOSED'], heartbeatMs: 1000 })
+    cleanups.push(() => module.stop())
+    const t = await start(0, pty.a)
+    // NC wiring: CLOSED is in bed (normal); OPEN is out of bed; the 1 s delay passes without a return.
+    await new Promise((r) => setTimeout(r, 500))
+    module.set(1, 'OPEN')
+    const alert = await eventually(async () => (await t.alerts()).find((a) => a.alert_class === 'BED EXIT'), 'the bed-exit alert from the relay')
+    expect(alert).toMatchObject({ room_code: 'R50', device_id: 'bed-r50' })
+    module.set(1, 'FAULT')
+    const fault = await eventually(async () => (await t.alerts()).find((a) => a.alert_class === 'BED SENSOR FAULT'), 'the cut-cable fault alert')
+    expect(fault).toMatchObject({ kind: 'technical', device_id: 'bed-r50' })
   })
 
   it('of 500 supervised devices, the 50 that fall silent raise exactly 50 "not reporting" alerts, and "restored" when they resume', async () => {
