@@ -1,147 +1,125 @@
-import { Aedes, type AuthenticateError, type Client } from 'aedes'
-import { createServer, type Server, type Socket } from 'node:net'
-import type { AddressInfo } from 'node:net'
+import { Aedes, type Client } from 'aedes'
+import type { Socket } from 'node:net'
+import { authorizeHooks } from './authorize.js'
+import { connectHooks } from './connect.js'
+import { type BrokerContext, createContext } from './context.js'
+import { aedesLimitHit, guardPacketSize, KeyedBuckets } from './limits.js'
+import { type Listener, type ListenerHooks, listenPlain, listenTls } from './listeners.js'
+import { type BrokerOptions, type ResolvedOptions, resolveOptions } from './options.js'
 
-/** A device's MQTT identity, as established by `authenticate`. */
-export interface Principal {
-  readonly username: string
-}
+export type { BrokerOptions, Principal, RateLimit, RefusedWhat, TlsListenerOptions } from './options.js'
 
-export interface BrokerOptions {
-  /** Address to listen on. Default 127.0.0.1: the broker is loopback-only unless told otherwise. */
-  readonly host: string
-  /** TCP port; 0 picks a free one (tests). */
-  readonly port: number
-  /** Check a username and password. Resolves true to let the client in. Every client must authenticate. */
-  readonly authenticate: (username: string, password: Buffer, clientId: string) => Promise<boolean>
-  /**
-   * Called for every PUBLISH from a client BEFORE the broker acknowledges it. aedes writes the QoS 1
-   * PUBACK before it persists anything (reliability-security.md §2.2), so the durable commit must happen
-   * here: resolve only once the message is safely stored (or its rejection recorded); reject to withhold
-   * the PUBACK and drop the connection, so the device sends again.
-   */
-  readonly onPublish: (principal: Principal | null, clientId: string, topic: string, payload: Buffer, qos: number) => Promise<void>
-  /** May this principal subscribe to this filter? Default: nobody may. */
-  readonly authorizeSubscribe?: (principal: Principal | null, filter: string) => boolean
-  /** Called when the broker refuses something (for counting and audit). */
-  readonly onRefused?: (what: 'connect' | 'subscribe' | 'publish', clientId: string, reason: string) => void
-  /** Clients may be authenticated by this token without a stored credential: the gateway's own client. */
-  readonly internalToken?: string
-}
-
-export interface RunningBroker {
-  readonly port: number
+export interface RunningBroker<P extends number | null = number | null> {
+  /** The bound plaintext port, or null without a plaintext listener. */
+  readonly port: P
+  /** The bound mqtts port, or null without a TLS listener. */
+  readonly tlsPort: number | null
   readonly aedes: Aedes
+  /** Refusals and limit hits so far by `<what>.<reason>`, e.g. `publish.acl`, `limit.publish-rate`, `connect.bad-credentials`. */
+  stats(): Record<string, number>
   close(): Promise<void>
 }
 
-const principals = new WeakMap<Client, Principal>()
-const emptyIdPersistent = new WeakSet<Client>()
+/** How far a packet may exceed `maxPayloadBytes` (topic, packet id, CONNECT credentials) before the transport cuts it. */
+const PACKET_OVERHEAD = 4096
 
-function authError(message: string, returnCode: 2 | 4 | 5): AuthenticateError {
-  return Object.assign(new Error(message), { returnCode }) as AuthenticateError
+/** Count aedes's own limit hits (too many topic levels, in-flight, queue, drain, connect timeouts) and track client ids. */
+function watchClients(aedes: Aedes, ctx: BrokerContext): void {
+  aedes.on('client', (client) => ctx.holders.set(client.id, client))
+  aedes.on('clientDisconnect', (client) => {
+    if (ctx.holders.get(client.id) === client) ctx.holders.delete(client.id)
+  })
+  const onError = (client: Client, err: Error) => {
+    const key = aedesLimitHit(err)
+    if (key === null || ctx.dropped.has(client)) return
+    ctx.dropped.add(client)
+    ctx.refuse('limit', key, client.id || ((client.conn as Socket).remoteAddress ?? 'unknown'), err.message)
+  }
+  aedes.on('clientError', onError)
+  aedes.on('connectionError', onError)
+}
+
+/** Admission at TCP accept (connection rate per address) and the transport packet-size cap. */
+function listenerHooks(aedes: Aedes, ctx: BrokerContext): ListenerHooks {
+  const { o } = ctx
+  const connects = o.connectRate ? new KeyedBuckets(o.connectRate) : null
+  const maxPacket = o.maxPayloadBytes + PACKET_OVERHEAD
+  return {
+    admit(socket) {
+      const address = socket.remoteAddress ?? 'unknown'
+      const take = connects?.take(address) ?? 'ok'
+      if (take === 'ok') return true
+      const { burst, perSecond } = o.connectRate!
+      ctx.refuse('limit', 'connect-rate', address, `over ${burst} connections from ${address} (then ${perSecond}/s)`, take === 'refused')
+      return false
+    },
+    handle(stream) {
+      const client = aedes.handle(stream)
+      guardPacketSize(stream, maxPacket, (announced) => {
+        ctx.dropped.add(client)
+        ctx.refuse('limit', 'packet-size', client.id || (stream.remoteAddress ?? 'unknown'), `packet of ${announced} bytes, over ${maxPacket}`)
+      })
+    },
+    tlsError(err, address) {
+      ctx.refuse('connect', 'tls-handshake', address, `TLS handshake failed: ${err.code ?? err.message}`)
+    },
+  }
+}
+
+async function listen(o: ResolvedOptions, hooks: ListenerHooks): Promise<{ plain: Listener | null; tls: Listener | null }> {
+  const plain = o.port === null ? null : await listenPlain(o.host, o.port, hooks)
+  try {
+    const tls = o.tls ? await listenTls(o.tls, o.connectTimeout, hooks) : null
+    return { plain, tls }
+  } catch (err) {
+    await plain?.close()
+    throw err
+  }
 }
 
 /**
- * Start the embedded aedes broker. It knows nothing of the gateway: authentication, the durable
- * accept hook and subscription rules are injected (the aedes hook model), so broker/ never imports gateway/.
+ * Start the embedded aedes broker. It knows nothing of the gateway: authentication, the durable accept hook,
+ * the topic ACL and every limit are injected (the aedes hook model), so broker/ never imports gateway/.
  */
+export async function startBroker(opts: BrokerOptions & { readonly port: number }): Promise<RunningBroker<number>>
+export async function startBroker(opts: BrokerOptions): Promise<RunningBroker>
 export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
+  const o = resolveOptions(opts)
+  const ctx = createContext(o)
   const aedes = await Aedes.createBroker({
-    // Explicit limits (aedes defaults exist because of real DoS reports; reliability-security.md §2.2).
-    maxTopicLevels: 16,
+    // Explicit limits: each aedes default exists because of a real DoS report (reliability-security.md §2.2, §4.1).
+    maxTopicLevels: o.maxTopicLevels,
     maxClientsIdLength: 64,
     concurrency: 100,
-    drainTimeout: 10_000,
-    queueLimit: 42,
-    maxInflightInbound: 100,
-    connectTimeout: 10_000,
+    drainTimeout: o.drainTimeout,
+    queueLimit: o.queueLimit,
+    maxInflightInbound: o.maxInflightInbound,
+    connectTimeout: o.connectTimeout,
+    keepaliveLimit: o.keepaliveLimit,
     heartbeatInterval: 60_000,
-
-    preConnect(client, packet, done) {
-      // With Nagle on, a QoS 1 hop stalls ~40 ms on delayed ACKs (issue 9).
-      const conn = client.conn as Socket
-      if (typeof conn.setNoDelay === 'function') conn.setNoDelay(true)
-      // [MQTT-3.1.3-8] a zero-length client id with CleanSession=0 must be refused with 0x02; aedes would accept it.
-      if (packet.clientId.length === 0 && !packet.clean) emptyIdPersistent.add(client)
-      done(null, true)
-    },
-
-    authenticate(client, username, password, done) {
-      if (emptyIdPersistent.has(client)) {
-        opts.onRefused?.('connect', client.id, 'empty client id with a persistent session')
-        return done(authError('empty client id requires a clean session', 2), false)
-      }
-      if (!username || !password) {
-        opts.onRefused?.('connect', client.id, 'no credentials')
-        return done(authError('credentials required', 4), false)
-      }
-      if (opts.internalToken && username === 'gateway' && password.toString() === opts.internalToken) {
-        principals.set(client, { username })
-        return done(null, true)
-      }
-      opts.authenticate(username, password, client.id).then(
-        (ok) => {
-          if (!ok) {
-            opts.onRefused?.('connect', client.id, `bad credentials for '${username}'`)
-            return done(authError('bad username or password', 4), false)
-          }
-          principals.set(client, { username })
-          done(null, true)
-        },
-        (err: Error) => done(authError(err.message, 5), false),
-      )
-    },
-
-    authorizePublish(client, packet, done) {
-      if (!client) return done(null) // the broker's own publishes ($SYS heartbeats, wills)
-      const principal = principals.get(client) ?? null
-      if (packet.topic.startsWith('$SYS')) {
-        opts.onRefused?.('publish', client.id, `publish to ${packet.topic}`)
-        return done(new Error('$SYS is reserved for the broker'))
-      }
-      if (principal?.username === 'gateway') return done(null)
-      // Events are never retained: a retained alarm would be replayed to every new subscriber (protocols.md §6.1).
-      packet.retain = false
-      opts.onPublish(principal, client.id, packet.topic, packet.payload as Buffer, packet.qos).then(
-        () => done(null),
-        (err: Error) => done(err),
-      )
-    },
-
-    authorizeSubscribe(client, sub, done) {
-      const principal = principals.get(client) ?? null
-      const allowed = principal?.username === 'gateway' || (opts.authorizeSubscribe?.(principal, sub.topic) ?? false)
-      if (!allowed) {
-        opts.onRefused?.('subscribe', client.id, `subscribe to ${sub.topic}`)
-        // A null subscription is answered with SUBACK 0x80 (failure) and the client stays connected.
-        return done(null, null)
-      }
-      done(null, sub)
-    },
+    ...connectHooks(ctx),
+    ...authorizeHooks(ctx),
   })
-
-  const sockets = new Set<Socket>()
-  const server: Server = createServer((socket) => {
-    sockets.add(socket)
-    socket.once('close', () => sockets.delete(socket))
-    socket.setNoDelay(true)
-    aedes.handle(socket)
-  })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(opts.port, opts.host, () => resolve())
-  })
-  const port = (server.address() as AddressInfo).port
+  watchClients(aedes, ctx)
+  let listeners: { plain: Listener | null; tls: Listener | null }
+  try {
+    listeners = await listen(o, listenerHooks(aedes, ctx))
+  } catch (err) {
+    await new Promise<void>((resolve) => aedes.close(() => resolve()))
+    throw err
+  }
+  const all = [listeners.plain, listeners.tls].filter((l) => l !== null)
 
   return {
-    port,
+    port: listeners.plain?.port ?? null,
+    tlsPort: listeners.tls?.port ?? null,
     aedes,
+    stats: () => ctx.counters.snapshot(),
     async close() {
-      // aedes first: it disconnects its clients, which lets the listener's close() complete.
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+      // Stop accepting, then aedes disconnects its clients, which lets the listeners' close() complete.
+      const closed = Promise.all(all.map((l) => l.close()))
       await new Promise<void>((resolve) => aedes.close(() => resolve()))
-      for (const s of sockets) s.destroy()
+      for (const l of all) l.destroyAll()
       await closed
     },
   }
