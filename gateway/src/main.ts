@@ -1,9 +1,9 @@
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, readFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { randomBytes, randomUUID } from 'node:crypto'
 import { pino, type Logger } from 'pino'
-import { startBroker } from '../../broker/src/index.js'
+import { createTopicAcl, startBroker } from '../../broker/src/index.js'
 import { deviceAdapters } from '../../device-adapters/src/index.js'
 import { createAuthenticator } from './access/authenticator.js'
 import { issueMissingCredentials } from './access/provisioning.js'
@@ -35,7 +35,9 @@ import { GroupCommitter } from './store/group-commit.js'
 const webDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'web')
 
 export interface RunningGateway {
-  readonly mqttPort: number
+  /** Null when the plaintext listener is disabled (mqtts only). */
+  readonly mqttPort: number | null
+  readonly mqttsPort: number | null
   readonly httpPort: number
   readonly credentialsFile: string
   stop(): Promise<void>
@@ -117,6 +119,8 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
     if (fx.timersChanged) scheduler.reschedule()
   }
 
+  // Late-bound: the broker starts after the HTTP server.
+  let brokerStats: () => Record<string, number> = () => ({})
   const refused = (actor: string, what: string, reason: string) => {
     log.warn({ actor, what, reason }, 'access refused')
     committer.submit(() => repos.audit.append({ at: clock.now(), kind: 'access.refused', actor, detail: { what, reason } })).catch((err: unknown) => log.error({ err }, 'could not audit a refusal'))
@@ -137,7 +141,7 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
       deviceHealth: (id) => pipeline.deviceHealth(id),
       rotateDevice: (userId, id) => commands.rotateDevice(userId, id, clock.now()),
       revokeDevice: (userId, id) => commands.revokeDevice(userId, id, clock.now()),
-      metrics: () => renderMetrics({ ...counters, screens: hub.size, commitBacklog: committer.backlog }) }),
+      metrics: () => renderMetrics({ ...counters, screens: hub.size, commitBacklog: committer.backlog, brokerRefusals: brokerStats() }) }),
   })
 
   // Recovery before devices can connect: deadlines that passed while down fire now; the outbox is resent.
@@ -164,8 +168,17 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
     linkHealth: (id, site, state, reason) => void pipeline.linkHealth({ kind: 'input', id, site, priority: 'high' }, state, reason, clock.now()).catch(logFailure('recording input link health failed')),
   })
   const internalToken = randomBytes(32).toString('base64url')
+  const bridges = Object.fromEntries(config.zigbee2mqtt.map((b) => [b.id, b.base_topic]))
+  const siteOf = (principal: string) => index.devices.get(principal)?.site ?? config.zigbee2mqtt.find((b) => b.id === principal)?.site
+  const tlsCfg = config.broker.tls
+  const devRate = config.broker.device_publish_rate
   const broker = await startBroker({
-    host: opts.host, port: opts.mqttPort, internalToken,
+    host: opts.host, port: config.broker.plaintext ? opts.mqttPort : null, internalToken,
+    // Issue 6: no device may speak for another; bridges only under their base topic; the gateway alone on alert topics.
+    acl: createTopicAcl({ bridges, siteOf }),
+    publishRate: (principal) => (principal in bridges ? { burst: 1000, perSecond: 500 } : { burst: Math.max(1, Math.ceil(devRate * 2)), perSecond: devRate }),
+    maxPayloadBytes: Math.max(config.ingest.max_payload_bytes, 65_536),
+    ...(tlsCfg ? { tls: { port: tlsCfg.port, host: tlsCfg.host, key: readFileSync(tlsCfg.key_file), cert: readFileSync(tlsCfg.cert_file), ...(tlsCfg.ca_file ? { ca: readFileSync(tlsCfg.ca_file) } : {}), requestCert: tlsCfg.require_client_cert } } : {}),
     authenticate: (username, password) => auth.device(username, password.toString('utf8')),
     onRefused: (what, clientId, reason) => refused(`mqtt-client:${clientId}`, `mqtt ${what}`, reason),
     async onPublish(principal, clientId, topic, payload) {
@@ -174,13 +187,16 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
       else if (outcome.status === 'duplicate') counters.duplicates++
     },
   })
-  const status = await startStatusPublisher(`mqtt://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${broker.port}`, internalToken, config.sites.map((s) => s.id))
+  brokerStats = () => broker.stats()
+  // The gateway's status client rides the loopback plaintext listener; with mqtts only, status is not published.
+  const status = broker.port !== null ? await startStatusPublisher(`mqtt://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${broker.port}`, internalToken, config.sites.map((s) => s.id)) : null
 
-  log.info({ mqtt: `mqtt://${opts.host}:${broker.port}`, http: `http://${opts.host}:${http.port}`, mqtt_port: broker.port, http_port: http.port, data_dir: resolve(opts.dataDir), config_file: opts.configFile }, 'gateway listening')
+  log.info({ mqtts_port: broker.tlsPort, mqtt: `mqtt://${opts.host}:${broker.port}`, http: `http://${opts.host}:${http.port}`, mqtt_port: broker.port, http_port: http.port, data_dir: resolve(opts.dataDir), config_file: opts.configFile }, 'gateway listening')
 
   let stopping: Promise<void> | null = null
   return {
     mqttPort: broker.port,
+    mqttsPort: broker.tlsPort,
     httpPort: http.port,
     credentialsFile,
     stop() {
@@ -188,7 +204,7 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
         scheduler.stop()
         clearInterval(supervisionTimer)
         dispatcher.stop()
-        await status.close().catch(() => undefined)
+        await status?.close().catch(() => undefined)
         await broker.close()
         await http.close()
         await lines.close()

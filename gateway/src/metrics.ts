@@ -1,5 +1,5 @@
 /** Prometheus text exposition of the gateway's counters (no labels carry personal data). */
-export function renderMetrics(m: { eventsAccepted: number; duplicates: number; rejections: ReadonlyMap<string, number>; screens: number; commitBacklog: number }): string {
+export function renderMetrics(m: { eventsAccepted: number; duplicates: number; rejections: ReadonlyMap<string, number>; screens: number; commitBacklog: number; brokerRefusals: Readonly<Record<string, number>> }): string {
   const lines = [
     '# HELP gateway_events_accepted_total Device events durably journaled.',
     '# TYPE gateway_events_accepted_total counter',
@@ -10,6 +10,9 @@ export function renderMetrics(m: { eventsAccepted: number; duplicates: number; r
     '# HELP gateway_input_rejected_total Device messages rejected at the edge, by error code.',
     '# TYPE gateway_input_rejected_total counter',
     ...[...m.rejections].map(([code, n]) => `gateway_input_rejected_total{code="${code}"} ${n}`),
+    '# HELP gateway_broker_refused_total MQTT connections, publishes, subscriptions and wills the broker refused, by reason.',
+    '# TYPE gateway_broker_refused_total counter',
+    ...Object.entries(m.brokerRefusals).map(([reason, n]) => `gateway_broker_refused_total{reason="${reason}"} ${n}`),
     '# HELP gateway_live_screens Connected WebSocket screens.',
     '# TYPE gateway_live_screens gauge',
     `gateway_live_screens ${m.screens}`,

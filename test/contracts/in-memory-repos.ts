@@ -234,6 +234,7 @@ export function careHomeConfig(overrides: Partial<GatewayConfig> = {}): GatewayC
     lines: [],
     inputs: [],
     zigbee2mqtt: [],
+    broker: { plaintext: true, device_publish_rate: 20 },
     people: [person('p-001', 'oak-house', 'R12', ['c-amy', 'c-bob']), person('p-002', 'oak-house', 'R14', ['c-cat']), person('p-003', 'elm-court', 'E1', ['c-dan'])],
     devices: [],
     users: users.map(([id, role]) => ({ id, role, display_name: id.slice(2) })),

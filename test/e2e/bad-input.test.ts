@@ -11,7 +11,6 @@ import { type GatewayProcess, startGatewayProcess } from '../helpers/gateway-pro
  */
 describe('bad device input is rejected precisely and nothing else is lost', () => {
   let gw: GatewayProcess
-  let bed: MqttClient
   let monitor: MqttClient
   let kim: string
   let validSent = 0
@@ -19,11 +18,9 @@ describe('bad device input is rejected precisely and nothing else is lost', () =
   beforeAll(async () => {
     gw = await startGatewayProcess()
     kim = gw.credentials.users['tl-kim']!
-    bed = await connectDevice(gw.mqttPort, 'bed-r12', gw.credentials.devices['bed-r12']!)
     monitor = await connectDevice(gw.mqttPort, 'sz-r14', gw.credentials.devices['sz-r14']!)
   })
   afterAll(async () => {
-    await bed?.endAsync()
     await monitor?.endAsync()
     expect(await gw.kill('SIGTERM')).toBe(0)
   })
@@ -45,20 +42,17 @@ describe('bad device input is rejected precisely and nothing else is lost', () =
     expect(seizure?.trigger_count).toBe(validSent)
   }
 
-  const cases: { name: string; client: () => MqttClient; topic: string; payload: () => string | Buffer; code: string; reason: RegExp; deviceId: string | null }[] = [
-    { name: 'not JSON', client: () => monitor, topic: 'care/oak-house/device/sz-r14/event', payload: () => '{"event_id": "x", type', code: 'GW_ERR_INPUT_NOT_JSON', reason: /^payload is not valid JSON: /, deviceId: 'sz-r14' },
-    { name: 'wrong shape (no time)', client: () => monitor, topic: 'care/oak-house/device/sz-r14/event', payload: () => JSON.stringify({ event_id: 'e1', type: 'seizure_alarm' }), code: 'GW_ERR_INPUT_BAD_SHAPE', reason: /at: /, deviceId: 'sz-r14' },
-    { name: 'wrong shape (unknown key)', client: () => monitor, topic: 'care/oak-house/device/sz-r14/event', payload: () => JSON.stringify({ event_id: 'e2', type: 'seizure_alarm', at: at(), diagnosis: 'x' }), code: 'GW_ERR_INPUT_BAD_SHAPE', reason: /diagnosis/, deviceId: 'sz-r14' },
-    { name: 'unknown device', client: () => monitor, topic: 'care/oak-house/device/ghost-7/event', payload: () => valid(), code: 'GW_ERR_INPUT_UNKNOWN_DEVICE', reason: /unknown device 'ghost-7'/, deviceId: 'ghost-7' },
-    { name: 'another device\'s topic', client: () => bed, topic: 'care/oak-house/device/sz-r14/event', payload: () => valid(), code: 'GW_ERR_INPUT_FOREIGN_DEVICE', reason: /client 'bed-r12' may not publish for device 'sz-r14'/, deviceId: 'sz-r14' },
-    { name: 'unknown event type', client: () => monitor, topic: 'care/oak-house/device/sz-r14/event', payload: () => JSON.stringify({ event_id: 'e3', type: 'explode', at: at() }), code: 'GW_ERR_INPUT_UNKNOWN_EVENT_TYPE', reason: /device type 'seizure-monitor' has no event type 'explode'/, deviceId: 'sz-r14' },
-    { name: 'oversized', client: () => monitor, topic: 'care/oak-house/device/sz-r14/event', payload: () => 'x'.repeat(5000), code: 'GW_ERR_INPUT_TOO_LARGE', reason: /payload is 5000 bytes, larger than the 4096 byte limit/, deviceId: 'sz-r14' },
-    { name: 'not a device topic', client: () => monitor, topic: 'care/oak-house/somewhere', payload: () => valid(), code: 'GW_ERR_INPUT_BAD_TOPIC', reason: /is not a device event topic/, deviceId: null },
-    { name: 'wrong site', client: () => monitor, topic: 'care/elm-court/device/sz-r14/event', payload: () => valid(), code: 'GW_ERR_INPUT_WRONG_SITE', reason: /belongs to site 'oak-house', not 'elm-court'/, deviceId: 'sz-r14' },
+  // Rejected by the gateway after the broker let them through: acknowledged, audited as input.rejected.
+  const cases: { name: string; topic: string; payload: () => string | Buffer; code: string; reason: RegExp; deviceId: string | null }[] = [
+    { name: 'not JSON', topic: 'care/oak-house/device/sz-r14/event', payload: () => '{"event_id": "x", type', code: 'GW_ERR_INPUT_NOT_JSON', reason: /^payload is not valid JSON: /, deviceId: 'sz-r14' },
+    { name: 'wrong shape (no time)', topic: 'care/oak-house/device/sz-r14/event', payload: () => JSON.stringify({ event_id: 'e1', type: 'seizure_alarm' }), code: 'GW_ERR_INPUT_BAD_SHAPE', reason: /at: /, deviceId: 'sz-r14' },
+    { name: 'wrong shape (unknown key)', topic: 'care/oak-house/device/sz-r14/event', payload: () => JSON.stringify({ event_id: 'e2', type: 'seizure_alarm', at: at(), diagnosis: 'x' }), code: 'GW_ERR_INPUT_BAD_SHAPE', reason: /diagnosis/, deviceId: 'sz-r14' },
+    { name: 'unknown event type', topic: 'care/oak-house/device/sz-r14/event', payload: () => JSON.stringify({ event_id: 'e3', type: 'explode', at: at() }), code: 'GW_ERR_INPUT_UNKNOWN_EVENT_TYPE', reason: /device type 'seizure-monitor' has no event type 'explode'/, deviceId: 'sz-r14' },
+    { name: 'oversized', topic: 'care/oak-house/device/sz-r14/event', payload: () => 'x'.repeat(5000), code: 'GW_ERR_INPUT_TOO_LARGE', reason: /payload is 5000 bytes, larger than the 4096 byte limit/, deviceId: 'sz-r14' },
   ]
 
   it.each(cases)('rejects $name with $code, audits it, and a valid event just after still raises its alert', async (c) => {
-    await c.client().publishAsync(c.topic, c.payload(), { qos: 1 })
+    await monitor.publishAsync(c.topic, c.payload(), { qos: 1 })
     const rejection = await lastRejection()
     expect(rejection.detail.code).toBe(c.code)
     expect(rejection.detail.reason).toMatch(c.reason)
@@ -66,9 +60,32 @@ describe('bad device input is rejected precisely and nothing else is lost', () =
     await validEventStillRaises()
   })
 
+  // Refused by the broker's topic ACL before the gateway sees them (issue 6: no device may speak for another):
+  // no PUBACK, the sender is disconnected, the refusal is audited, and other devices keep flowing.
+  const aclCases = [
+    { name: 'another device\'s topic', topic: 'care/oak-house/device/sz-r14/event' },
+    { name: 'an unknown device\'s topic', topic: 'care/oak-house/device/ghost-7/event' },
+    { name: 'a topic that is not a device topic', topic: 'care/oak-house/somewhere' },
+    { name: 'its own id at another site', topic: 'care/elm-court/device/bed-r12/event' },
+    { name: 'an alert topic only the gateway may use', topic: 'care/oak-house/alert/al-1/event' },
+  ]
+  it.each(aclCases)('refuses bed-r12 publishing on $name at the broker, audits it, and other devices keep flowing', async (c) => {
+    const intruder = await connectDevice(gw.mqttPort, 'bed-r12', gw.credentials.devices['bed-r12']!)
+    const closed = new Promise<void>((resolve) => intruder.once('close', () => resolve()))
+    intruder.publish(c.topic, valid(), { qos: 1 })
+    await closed
+    intruder.end(true)
+    const refusals = (await api(gw.httpPort, kim, '/api/audit?kind=access.refused&limit=1000')).body.entries as { actor: string; detail: { what: string; reason: string } }[]
+    const last = refusals.filter((r) => r.actor === 'mqtt-client:bed-r12').at(-1)!
+    expect(last.detail.what).toBe('mqtt publish')
+    expect(last.detail.reason).toContain(c.topic)
+    await validEventStillRaises()
+  })
+
   it('counts every rejection by code in the metrics', async () => {
     const r = await api(gw.httpPort, kim, '/metrics')
     for (const c of cases) expect(r.body).toContain(`gateway_input_rejected_total{code="${c.code}"}`)
+    expect(r.body).toContain('gateway_broker_refused_total{reason="publish.acl"}')
   })
 
   it('refuses a wrong password at CONNECT (CONNACK 4) and keeps serving', async () => {

@@ -92,6 +92,16 @@ const line = z.object({
   alert_priority: z.enum(['high', 'medium', 'low']).default('high'),
 }).passthrough()
 
+/** The embedded broker's listeners and per-device limits. */
+const brokerSettings = z.object({
+  /** Keep the plaintext MQTT listener (on `--host`, loopback by default). Set false to accept mqtts only. */
+  plaintext: z.boolean().default(true),
+  /** An mqtts listener: PEM key and certificate files (paths), optional CA for client certificates (mTLS). */
+  tls: z.object({ port: z.number().int().min(0).max(65_535).default(8883), host: z.string().default('127.0.0.1'), key_file: z.string(), cert_file: z.string(), ca_file: z.string().optional(), require_client_cert: z.boolean().default(false) }).strict().optional(),
+  /** Publishes per second a single device may send (burst twice that); bridges speak for many devices and get 500/s. */
+  device_publish_rate: z.number().min(0.1).max(10_000).default(20),
+}).strict()
+
 const ingest = z.object({
   /** Largest device payload accepted, in bytes. */
   max_payload_bytes: z.number().int().min(64).max(1_048_576).default(4096),
@@ -115,6 +125,7 @@ const configObject = z
     users: z.array(user).default([]),
     pagers: z.array(pager).default([]),
     ingest: ingest.default({ max_payload_bytes: 4096 }),
+    broker: brokerSettings.default({ plaintext: true, device_publish_rate: 20 }),
   })
   .strict()
 
