@@ -2,7 +2,7 @@ import type { MqttClient } from 'mqtt'
 import mqtt from 'mqtt'
 import { connect as tcpConnect } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { api, connectDevice, eventId } from '../helpers/clients.js'
+import { api, connectDevice, eventId, eventually } from '../helpers/clients.js'
 import { type GatewayProcess, startGatewayProcess } from '../helpers/gateway-process.js'
 
 /**
@@ -75,8 +75,11 @@ describe('bad device input is rejected precisely and nothing else is lost', () =
     intruder.publish(c.topic, valid(), { qos: 1 })
     await closed
     intruder.end(true)
-    const refusals = (await api(gw.httpPort, kim, '/api/audit?kind=access.refused&limit=1000')).body.entries as { actor: string; detail: { what: string; reason: string } }[]
-    const last = refusals.filter((r) => r.actor === 'mqtt-client:bed-r12').at(-1)!
+    // The refusal is audited asynchronously to the disconnect: wait for its row.
+    const last = await eventually(async () => {
+      const refusals = (await api(gw.httpPort, kim, '/api/audit?kind=access.refused&limit=1000')).body.entries as { actor: string; detail: { what: string; reason: string } }[]
+      return refusals.find((r) => r.actor === 'mqtt-client:bed-r12' && r.detail.reason.includes(c.topic))
+    }, `the refusal of ${c.topic} in the audit trail`)
     expect(last.detail.what).toBe('mqtt publish')
     expect(last.detail.reason).toContain(c.topic)
     await validEventStillRaises()
