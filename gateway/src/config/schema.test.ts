@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { GatewayError } from '../core/errors.js'
 // The composition root only starts the gateway when run directly; importing it gives the registry context.
 import { registryContext } from '../main.js'
+import { deviceAdapters } from '../../../device-adapters/src/index.js'
 import { loadConfig, parseConfig } from './load.js'
 
 const demoFile = fileURLToPath(new URL('../../../config/demo.json', import.meta.url))
@@ -24,7 +25,7 @@ function problemsOf(raw: unknown): string[] {
 
 /** Independent mistakes, each with the one problem it must produce (list positions do not collide). */
 const mistakes: { what: string; apply: (c: any) => void; problem: string }[] = [
-  { what: 'an unknown device type', apply: (c) => c.devices.push({ id: 'door-r12', type: 'acme-dc200', site: 'oak-house', person: 'p-001' }), problem: "devices.2.type: unknown device type 'acme-dc200' (known: bed-monitor, seizure-monitor, pir-motion, presence-button, pendant, nurse-call-point)" },
+  { what: 'an unknown device type', apply: (c) => c.devices.push({ id: 'door-r12', type: 'acme-dc200', site: 'oak-house', person: 'p-001' }), problem: `devices.2.type: unknown device type 'acme-dc200' (known: ${deviceAdapters.map((a) => a.id).join(', ')})` },
   { what: "a rule on another person's device", apply: (c) => c.people[1].rules.push({ id: 'bed-exit', kind: 'bed_exit', device: 'bed-r12', delay_s: 60 }), problem: "people.1.rules.1.device: device 'bed-r12' belongs to person 'p-001', not to this person" },
   { what: 'a rule on an event the device never sends', apply: (c) => (c.people[1].rules[0].on = 'seizure_start'), problem: "people.1.rules.0.on: device type 'seizure-monitor' never sends 'seizure_start', so this rule can never fire" },
   { what: 'a carer with no pager', apply: (c) => c.users.push({ id: 'c-cat', role: 'carer', display_name: 'Cat' }), problem: "users.3: carer 'c-cat' has no pager, so alerts cannot reach them" },
@@ -46,7 +47,7 @@ describe('parseConfig', () => {
   })
 
   it('builds its registry context from the adapter and driver registries', () => {
-    expect([...registryContext.deviceTypes.keys()]).toEqual(['bed-monitor', 'seizure-monitor', 'pir-motion', 'presence-button', 'pendant', 'nurse-call-point'])
+    expect([...registryContext.deviceTypes.keys()]).toEqual(deviceAdapters.map((a) => a.id))
     expect(registryContext.deviceTypes.get('bed-monitor')).toEqual(expect.arrayContaining(['out_of_bed', 'in_bed']))
     expect(registryContext.pagerProtocols).toEqual(['soft', 'espa', 'tap'])
   })

@@ -56,9 +56,9 @@ describe('normalise', () => {
     { why: 'a battery level over 100', payload: json({ ...good, battery: 101 }), code: 'GW_ERR_INPUT_BAD_SHAPE', message: 'payload does not match the event schema: battery: Too big: expected number to be <=100' },
     { why: 'a JSON array', payload: '[]', code: 'GW_ERR_INPUT_BAD_SHAPE', message: 'payload does not match the event schema: (root): Invalid input: expected object, received array' },
     { why: 'JSON null', payload: 'null', code: 'GW_ERR_INPUT_BAD_SHAPE', message: 'payload does not match the event schema: (root): Invalid input: expected object, received null' },
-    { why: "another device type's event", payload: json({ ...good, type: 'seizure_alarm' }), code: 'GW_ERR_INPUT_UNKNOWN_EVENT_TYPE', message: "device type 'bed-monitor' has no event type 'seizure_alarm' (known: out_of_bed, in_bed, heartbeat, battery_low)" },
-    { why: 'an inherited property name as event type', payload: json({ ...good, type: 'constructor' }), code: 'GW_ERR_INPUT_UNKNOWN_EVENT_TYPE', message: "device type 'bed-monitor' has no event type 'constructor' (known: out_of_bed, in_bed, heartbeat, battery_low)" },
-    { why: '__proto__ as event type', payload: json({ ...good, type: '__proto__' }), code: 'GW_ERR_INPUT_UNKNOWN_EVENT_TYPE', message: "device type 'bed-monitor' has no event type '__proto__' (known: out_of_bed, in_bed, heartbeat, battery_low)" },
+    { why: "another device type's event", payload: json({ ...good, type: 'seizure_alarm' }), code: 'GW_ERR_INPUT_UNKNOWN_EVENT_TYPE', message: "device type 'bed-monitor' has no event type 'seizure_alarm' (known: out_of_bed, in_bed, heartbeat, battery_low, fault)" },
+    { why: 'an inherited property name as event type', payload: json({ ...good, type: 'constructor' }), code: 'GW_ERR_INPUT_UNKNOWN_EVENT_TYPE', message: "device type 'bed-monitor' has no event type 'constructor' (known: out_of_bed, in_bed, heartbeat, battery_low, fault)" },
+    { why: '__proto__ as event type', payload: json({ ...good, type: '__proto__' }), code: 'GW_ERR_INPUT_UNKNOWN_EVENT_TYPE', message: "device type 'bed-monitor' has no event type '__proto__' (known: out_of_bed, in_bed, heartbeat, battery_low, fault)" },
   ])('rejects $why with $code and a message naming it', ({ payload, code, message }) => {
     const r = normalise(msg(payload), adapters)
     expect(r.ok).toBe(false)
