@@ -3,7 +3,7 @@ import type { ConfigIndex } from './config/config-index.js'
 import type { Repositories } from './core/contracts.js'
 import type { Effects } from './core/effects.js'
 import type { DeviceEvent, RawMessage } from './core/event.js'
-import type { GatewayError } from './core/errors.js'
+import { type GatewayError, gatewayError } from './core/errors.js'
 import { checkMessage } from './ingest/check-message.js'
 import { advanceDue, type LifecycleDeps, raiseAlert, sourceCleared } from './lifecycle/alert-service.js'
 import type { StepTarget } from './routing/escalation-config.js'
@@ -82,6 +82,18 @@ export function createPipeline(deps: PipelineDeps) {
     technical.seen(deviceId, at, battery, fx)
   }
   const applySupervision = (c: SupervisionChange, now: number, fx: Effects) => technical.apply(c, now, fx)
+
+  /** A device's status topic: `offline` (its last will, sent by the broker when it vanished) or `online`. */
+  async function liveness(deviceId: string, raw: RawMessage): Promise<IngestOutcome> {
+    const text = raw.payload.toString('utf8').trim()
+    if (text !== 'online' && text !== 'offline') return reject(raw, gatewayError('GW_ERR_INPUT_BAD_SHAPE', [`status payload must be "online" or "offline", got ${JSON.stringify(text.slice(0, 32))}`]), deviceId)
+    await deps.transact((fx) => {
+      if (text === 'online') return technical.seen(deviceId, raw.receivedAt, undefined, fx)
+      // Reported once: a will for a device already flagged silent adds nothing.
+      if (supervisor.markSilent(deviceId)) technical.apply({ kind: 'silent', deviceId, lastSeen: raw.receivedAt, windowMs: 0 }, raw.receivedAt, fx)
+    })
+    return { status: 'duplicate', seq: null }
+  }
   const evalContext = (personId: string, deviceId: string | null, at: number): EvalContext => ({ suppressions: repos.suppressions.activeFor(personId, deviceId, at) })
 
   function reject(raw: RawMessage, error: GatewayError, deviceId: string | null): Promise<IngestOutcome> {
@@ -160,6 +172,7 @@ export function createPipeline(deps: PipelineDeps) {
       if (checked.ok === 'ignore') return { status: 'duplicate', seq: null }
       if (!checked.ok) return reject(raw, checked.error, checked.deviceId)
       const device = checked.message.device
+      if (checked.message.topicSuffix === 'status') return liveness(device.id, raw)
       const normalised = normalise(checked.message, deps.decoders, decoderStates.get(device.id))
       if (!normalised.ok) return reject(raw, normalised.error, device.id)
       // A message with no new event (a zigbee2mqtt state report that changed nothing) still shows the device is alive.

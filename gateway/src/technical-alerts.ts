@@ -32,7 +32,7 @@ export function createTechnicalAlerts(deps: { index: ConfigIndex; repos: Reposit
       // zigbee2mqtt availability (protocols.md §5.2) feeds supervision: offline is "not reporting" at once.
       if (event.type === 'offline') {
         const dev = index.devices.get(event.deviceId)
-        if (dev) raise(fx, event.deviceId, `supervision/${event.deviceId}`, 'NOT REPORTING', dev.not_reporting_priority, `${event.deviceId} reported offline by its bridge`, event.seq, event.receivedAt)
+        if (dev && deps.supervisor.markSilent(event.deviceId)) raise(fx, event.deviceId, `supervision/${event.deviceId}`, 'NOT REPORTING', dev.not_reporting_priority, `${event.deviceId} reported offline by its bridge`, event.seq, event.receivedAt)
         return
       }
       const d = index.devices.get(event.deviceId)
@@ -67,7 +67,7 @@ export function createTechnicalAlerts(deps: { index: ConfigIndex; repos: Reposit
       if (c.kind === 'silent') {
         repos.audit.append({ at: now, kind: 'device.not_reporting', actor: 'gateway', deviceId: c.deviceId, personId: d.person, detail: { last_seen: new Date(c.lastSeen).toISOString(), window_s: Math.round(c.windowMs / 1000) } })
         // A device already in an open episode (flapping) folds into it as a repeat: reported once, not ten times.
-        raise(fx, c.deviceId, `supervision/${c.deviceId}`, 'NOT REPORTING', d.not_reporting_priority, `no message from ${c.deviceId} for ${Math.round((now - c.lastSeen) / 1000)} s (window ${Math.round(c.windowMs / 1000)} s)`, null, now)
+        raise(fx, c.deviceId, `supervision/${c.deviceId}`, 'NOT REPORTING', d.not_reporting_priority, c.windowMs === 0 ? `${c.deviceId} went offline (its connection's last will)` : `no message from ${c.deviceId} for ${Math.round((now - c.lastSeen) / 1000)} s (window ${Math.round(c.windowMs / 1000)} s)`, null, now)
       } else if (c.kind === 'stable') {
         closeBySystem(lifecycle, fx, `supervision/${c.deviceId}`, `${c.deviceId} reporting steadily again`, now)
       }

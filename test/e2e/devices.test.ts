@@ -27,6 +27,7 @@ function config(dir: string, sensors: number, modulePort?: string): string {
     devices: [
       { id: 'pir-r40', type: 'z2m-pir', site, person: 'p-040', z2m: { bridge: 'z2m-main', friendly_name: 'room40/pir' } },
       { id: 'bed-r50', type: 'bed-monitor', site, person: 'p-050' },
+      { id: 'sz-r60', type: 'seizure-monitor', site, person: 'p-050' },
       ...pirs.map((id, i) => ({ id, type: 'z2m-pir', site, person: `p-${i}`, z2m: { bridge: 'z2m-main', friendly_name: `hall/${id}` }, supervision: { interval_s: 3, grace_s: 2 }, not_reporting_priority: 'low' })),
     ],
     users: [{ id: 'c-amy', role: 'carer', display_name: 'Amy' }, { id: 'tl-kim', role: 'team_leader', display_name: 'Kim' }],
@@ -87,6 +88,23 @@ describe('devices through zigbee2mqtt, and supervision', () => {
     module.set(1, 'FAULT')
     const fault = await eventually(async () => (await t.alerts()).find((a) => a.alert_class === 'BED SENSOR FAULT'), 'the cut-cable fault alert')
     expect(fault).toMatchObject({ kind: 'technical', device_id: 'bed-r50' })
+  })
+
+  it('a device\'s MQTT last will raises "not reporting", and an unknown fault code is named, never dropped', async () => {
+    const t = await start(0)
+    const mqtt = (await import('mqtt')).default
+    const secret = t.gw.credentials.devices['sz-r60']!
+    const dev = mqtt.connect(`mqtt://127.0.0.1:${t.gw.mqttPort}`, { username: 'sz-r60', password: secret, clientId: 'sz-r60', reconnectPeriod: 0, will: { topic: 'care/oak-house/device/sz-r60/status', payload: Buffer.from('offline'), qos: 1, retain: false } })
+    await new Promise<void>((resolve, reject) => (dev.once('connect', () => resolve()), dev.once('error', reject)))
+    await dev.publishAsync('care/oak-house/device/sz-r60/event', JSON.stringify({ event_id: 'f-1', type: 'fault', at: new Date().toISOString(), code: 'E77' }), { qos: 1 })
+    const fault = await eventually(async () => (await t.alerts()).find((a) => a.alert_class === 'SEIZURE MONITOR FAULT'), 'the fault alert')
+    const tl = (await api(t.gw.httpPort, t.kim, `/api/audit?alert=${fault.id}`)).body.timeline as { kind: string; detail: { reason?: string } }[]
+    expect(tl.find((e) => e.kind === 'alert.transition')!.detail.reason).toBe('device fault: unknown code E77')
+    // Vanish without DISCONNECT: the broker publishes the will.
+    ;(dev.stream as import('node:net').Socket).destroy()
+    const gone = await eventually(async () => (await t.alerts()).find((a) => a.alert_class === 'NOT REPORTING' && a.device_id === 'sz-r60'), 'the last-will alert')
+    expect(gone.kind).toBe('technical')
+    dev.end(true)
   })
 
   it('of 500 supervised devices, the 50 that fall silent raise exactly 50 "not reporting" alerts, and "restored" when they resume', async () => {

@@ -13,6 +13,8 @@ export const nativeEventSchema = z
     at: z.iso.datetime({ offset: true, message: 'at must be an RFC 3339 time with a zone, e.g. 2026-11-28T02:14:05Z' }),
     /** Optional battery level in percent, reported with any event. */
     battery: z.number().min(0).max(100).optional(),
+    /** Optional fault code with a `fault` event (vendor-specific; an unknown one is reported as such, never dropped). */
+    code: z.string().min(1).max(32).regex(/^[\x21-\x7e]+$/, 'code must be printable ASCII without spaces').optional(),
   })
   .strict()
 
@@ -30,6 +32,7 @@ export function decodeNativeJson(payload: Buffer, _ctx?: DecodeContext): DecodeR
     return { ok: false, reason: 'bad_shape', message }
   }
   const at = Date.parse(parsed.data.at)
-  const detail = parsed.data.battery === undefined ? undefined : { battery: parsed.data.battery }
+  const facts = { ...(parsed.data.battery === undefined ? {} : { battery: parsed.data.battery }), ...(parsed.data.code === undefined ? {} : { code: parsed.data.code }) }
+  const detail = Object.keys(facts).length ? facts : undefined
   return { ok: true, events: [{ eventId: parsed.data.event_id, type: parsed.data.type, at, ...(detail ? { detail } : {}) }] }
 }

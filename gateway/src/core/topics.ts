@@ -18,6 +18,18 @@ export function gatewayStatusTopic(siteId: string): string {
   return `care/${siteId}/gateway/status`
 }
 
+/** A device's last-will / liveness topic: `care/<site>/device/<device_id>/status` with `online` or `offline`. */
+export function deviceStatusTopic(siteId: string, deviceId: string): string {
+  return `care/${siteId}/device/${deviceId}/status`
+}
+
+/** Parse a device status topic; returns null for anything else. */
+export function parseDeviceStatusTopic(topic: string): { siteId: string; deviceId: string } | null {
+  const parts = topic.split('/')
+  if (parts.length !== 5 || parts[0] !== 'care' || parts[2] !== 'device' || parts[4] !== 'status') return null
+  return isValidId(parts[1]!) && isValidId(parts[3]!) ? { siteId: parts[1]!, deviceId: parts[3]! } : null
+}
+
 /** Parse a device event topic; returns null for anything else. */
 export function parseDeviceEventTopic(topic: string): { siteId: string; deviceId: string } | null {
   const parts = topic.split('/')

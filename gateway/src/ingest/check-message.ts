@@ -1,7 +1,7 @@
 import type { DeviceConfig } from '../config/schema.js'
 import type { RawMessage } from '../core/event.js'
 import { type GatewayError, gatewayError } from '../core/errors.js'
-import { parseDeviceEventTopic } from '../core/topics.js'
+import { parseDeviceEventTopic, parseDeviceStatusTopic } from '../core/topics.js'
 
 /** A message whose envelope passed: the right size, a device topic, a known device, sent by someone allowed to speak for it. */
 export interface CheckedMessage {
@@ -40,7 +40,9 @@ export function checkMessage(raw: RawMessage, ctx: CheckContext): CheckResult {
   if (raw.payload.length > ctx.maxPayloadBytes) return { ok: false, error: gatewayError('GW_ERR_INPUT_TOO_LARGE', [raw.payload.length, ctx.maxPayloadBytes]), deviceId: parseDeviceEventTopic(raw.topic)?.deviceId ?? null }
   const bridge = ctx.bridges.find((b) => raw.topic.startsWith(`${b.base_topic}/`))
   if (bridge) return checkZigbee2mqtt(raw, bridge, ctx)
-  const topic = parseDeviceEventTopic(raw.topic)
+  // A device's last will (or its own online/offline): liveness for supervision, not an event (protocols.md §6.1).
+  const status = parseDeviceStatusTopic(raw.topic)
+  const topic = parseDeviceEventTopic(raw.topic) ?? status
   const deviceId = topic?.deviceId ?? null
   const fail = (error: GatewayError): CheckResult => ({ ok: false, error, deviceId })
   if (!topic) return fail(gatewayError('GW_ERR_INPUT_BAD_TOPIC', [raw.topic]))
@@ -48,7 +50,7 @@ export function checkMessage(raw: RawMessage, ctx: CheckContext): CheckResult {
   if (!device) return fail(gatewayError('GW_ERR_INPUT_UNKNOWN_DEVICE', [topic.deviceId]))
   if (device.site !== topic.siteId) return fail(gatewayError('GW_ERR_INPUT_WRONG_SITE', [device.id, device.site, topic.siteId]))
   if (raw.principal !== device.id) return fail(gatewayError('GW_ERR_INPUT_FOREIGN_DEVICE', [raw.principal ?? '(anonymous)', device.id]))
-  return { ok: true, message: { raw, device, topicSuffix: null } }
+  return { ok: true, message: { raw, device, topicSuffix: status ? 'status' : null } }
 }
 
 /** `<base>/<friendly_name>` (state) or `<base>/<friendly_name>/availability`; names may contain '/' (protocols.md §5.2). */

@@ -65,6 +65,15 @@ export class DeviceSupervisor {
     return out
   }
 
+  /** The device is known to be gone now (its MQTT last will, or its bridge says offline); false if it already was. */
+  markSilent(deviceId: string): boolean {
+    const t = this.tracks.get(deviceId)
+    if (!t || t.silent) return false
+    t.silent = true
+    t.restoredAt = null
+    return true
+  }
+
   /** Health for the dashboard. */
   health(deviceId: string): { lastSeen: number | null; online: boolean; battery: number | null } {
     const t = this.tracks.get(deviceId)
