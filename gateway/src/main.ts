@@ -22,6 +22,7 @@ import { loadStaticFiles } from './http/static-files.js'
 import { renderMetrics } from './metrics.js'
 import { createCommands } from './commands.js'
 import { startContactModules } from './compose/contact-modules.js'
+import { startExternalBridges } from './compose/external-bridges.js'
 import { startPanelInputs } from './compose/panel-inputs.js'
 import { createPagerLines } from './compose/pager-lines.js'
 import { DeviceSupervisor } from './supervision/supervisor.js'
@@ -60,7 +61,7 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
   const repos = createRepositories(db)
   const credentialsFile = resolve(opts.dataDir, 'new-credentials.json')
   // Devices that publish over MQTT themselves (not zigbee2mqtt devices, which speak through their bridge), and the bridges.
-  const mqttPrincipals = [...config.devices.filter((d) => !d.z2m).map((d) => d.id), ...config.zigbee2mqtt.map((b) => b.id)]
+  const mqttPrincipals = [...config.devices.filter((d) => !d.z2m).map((d) => d.id), ...config.zigbee2mqtt.filter((b) => !b.url).map((b) => b.id)]
   const issued = await issueMissingCredentials(repos, { devices: mqttPrincipals, users: config.users.map((u) => u.id) }, credentialsFile, clock.now())
   const issuedCount = Object.keys(issued.devices).length + Object.keys(issued.users).length
   if (issuedCount > 0) log.warn({ count: issuedCount, file: credentialsFile }, 'issued new credentials; hand them over from this file (mode 0600), then delete it')
@@ -167,8 +168,10 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
     reject: (source, deviceId, error, detail) => pipeline.rejectInput(source, deviceId, error, detail, clock.now()),
     linkHealth: (id, site, state, reason) => void pipeline.linkHealth({ kind: 'input', id, site, priority: 'high' }, state, reason, clock.now()).catch(logFailure('recording input link health failed')),
   })
+  const externalBridges = await startExternalBridges(config, clock, log.child({ module: 'gateway.ingest' }), (raw) => pipeline.ingest(raw))
   const internalToken = randomBytes(32).toString('base64url')
-  const bridges = Object.fromEntries(config.zigbee2mqtt.map((b) => [b.id, b.base_topic]))
+  // Bridges on an external broker never connect to ours.
+  const bridges = Object.fromEntries(config.zigbee2mqtt.filter((b) => !b.url).map((b) => [b.id, b.base_topic]))
   const siteOf = (principal: string) => index.devices.get(principal)?.site ?? config.zigbee2mqtt.find((b) => b.id === principal)?.site
   const tlsCfg = config.broker.tls
   const devRate = config.broker.device_publish_rate
@@ -210,6 +213,7 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
         await lines.close()
         await panels.close()
         await contactModules.close()
+        await externalBridges.close()
         await committer.submit(() => repos.audit.append({ at: clock.now(), kind: 'gateway.stopped', actor: 'gateway', detail: {} })).catch(() => undefined)
         db.close()
       })()

@@ -107,6 +107,32 @@ describe('devices through zigbee2mqtt, and supervision', () => {
     dev.end(true)
   })
 
+  it('reads zigbee2mqtt on the broker it already uses, acknowledging only after commit', async () => {
+    const { Aedes } = await import('aedes')
+    const net = await import('node:net')
+    const external = await Aedes.createBroker()
+    const server = net.createServer((s) => external.handle(s))
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
+    cleanups.push(() => new Promise<void>((r) => external.close(() => server.close(() => r()))))
+    const port = (server.address() as import('node:net').AddressInfo).port
+    const dir = tempDataDir()
+    const file = config(dir, 0)
+    const cfg = JSON.parse((await import('node:fs')).readFileSync(file, 'utf8')) as { zigbee2mqtt: Record<string, unknown>[] }
+    cfg.zigbee2mqtt[0] = { ...cfg.zigbee2mqtt[0], url: `mqtt://127.0.0.1:${port}` }
+    writeFileSync(file, JSON.stringify(cfg))
+    const gw = await startGatewayProcess({ dataDir: dir, config: file })
+    cleanups.push(() => gw.kill('SIGKILL'))
+    const bridge = await Zigbee2mqttBridgeSimulator.start({ url: `mqtt://127.0.0.1:${port}`, clientId: 'zigbee2mqtt', baseTopic: 'zigbee2mqtt' })
+    cleanups.push(() => bridge.stop())
+    const kim = gw.credentials.users['tl-kim']!
+    await eventually(async () => {
+      await bridge.publishState('room40/pir', { occupancy: true, battery: 90 })
+      await bridge.publishState('room40/pir', { occupancy: false, battery: 90 })
+      const alerts = (await api(gw.httpPort, kim, '/api/alerts')).body.alerts as Alert[]
+      return alerts.find((a) => a.alert_class === 'MOVEMENT')
+    }, 'a movement alert from the external broker')
+  })
+
   it('of 500 supervised devices, the 50 that fall silent raise exactly 50 "not reporting" alerts, and "restored" when they resume', async () => {
     const t = await start(500)
     const ids = Array.from({ length: 500 }, (_, i) => `pir-${String(i).padStart(3, '0')}`)

@@ -59,7 +59,16 @@ const device = z.object({
 }).strict()
 
 /** A zigbee2mqtt bridge publishing on the embedded broker under `base_topic`, authenticated as `id`. */
-const bridge = z.object({ id, base_topic: z.string().regex(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/).default('zigbee2mqtt'), site: id }).strict()
+const bridge = z.object({
+  id,
+  base_topic: z.string().regex(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/).default('zigbee2mqtt'),
+  site: id,
+  /** The broker zigbee2mqtt already uses, if not ours: the gateway subscribes there (mqtt:// or mqtts://). */
+  url: z.string().regex(/^mqtts?:\/\//, 'an mqtt:// or mqtts:// URL').optional(),
+  username: z.string().optional(),
+  /** File holding the password for `url` (secrets are never inline in configuration). */
+  password_file: z.string().optional(),
+}).strict()
 
 const user = z.object({
   id,
