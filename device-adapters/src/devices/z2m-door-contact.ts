@@ -1,6 +1,7 @@
 import { defineDeviceType } from '../define.js'
 import { availability, battery, batteryLow, contact, tamper } from '../extend/index.js'
 import { zigbee2mqttDecoder } from '../families/zigbee2mqtt.js'
+import { housekeepingEvents, housekeepingTechnical } from '../extend/housekeeping.js'
 
 /** The §5.2 door contact payload (`contact: false` = OPEN). */
 const DOOR = { contact: false, battery: 100, battery_low: false, tamper: false, voltage: 3000, linkquality: 96 }
@@ -24,17 +25,9 @@ export default defineDeviceType(
     events: {
       door_open: 'contact turned false: the door or window opened',
       door_closed: 'contact turned true: the door or window closed again',
-      tamper: 'the case was opened or the sensor moved',
-      tamper_cleared: 'the tamper switch is closed again',
-      battery_low: 'the battery needs replacing (device flag, or level below 20 %)',
-      battery_ok: 'the device cleared its low-battery flag (battery replaced)',
-      online: 'zigbee2mqtt reports the device available again',
-      offline: 'zigbee2mqtt reports the device unavailable',
+      ...housekeepingEvents,
     },
-    technical: {
-      tamper: { alert_class: 'TAMPER', priority: 'medium', cleared_by: 'tamper_cleared' },
-      battery_low: { alert_class: 'BATTERY LOW', priority: 'low', cleared_by: 'battery_ok' },
-    },
+    technical: housekeepingTechnical,
     supervision: { interval_s: 3600, grace_s: 900 },
     examples: [
       { payload: DOOR, events: [{ type: 'door_open' }] },

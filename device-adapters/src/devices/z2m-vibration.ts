@@ -1,6 +1,7 @@
 import { defineDeviceType } from '../define.js'
 import { availability, battery, batteryLow, tamper, vibration } from '../extend/index.js'
 import { zigbee2mqttDecoder } from '../families/zigbee2mqtt.js'
+import { housekeepingEvents, housekeepingTechnical } from '../extend/housekeeping.js'
 
 /** A vibration sensor's state as zigbee2mqtt publishes it (keys other than the ones read are ignored). */
 const SHAKE = { vibration: true, strength: 12, battery: 91, voltage: 3005, linkquality: 72 }
@@ -22,17 +23,9 @@ export default defineDeviceType(
     family: 'zigbee2mqtt',
     events: {
       vibration: 'vibration turned true: the sensor felt movement',
-      tamper: 'the case was opened (sensors with a tamper switch)',
-      tamper_cleared: 'the tamper switch is closed again',
-      battery_low: 'the battery needs replacing (device flag, or level below 20 %)',
-      battery_ok: 'the device cleared its low-battery flag (battery replaced)',
-      online: 'zigbee2mqtt reports the device available again',
-      offline: 'zigbee2mqtt reports the device unavailable',
+      ...housekeepingEvents,
     },
-    technical: {
-      tamper: { alert_class: 'TAMPER', priority: 'medium', cleared_by: 'tamper_cleared' },
-      battery_low: { alert_class: 'BATTERY LOW', priority: 'low', cleared_by: 'battery_ok' },
-    },
+    technical: housekeepingTechnical,
     supervision: { interval_s: 62_000, grace_s: 3600 },
     examples: [
       { payload: SHAKE, events: [{ type: 'vibration' }] },

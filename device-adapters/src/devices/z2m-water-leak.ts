@@ -1,6 +1,7 @@
 import { defineDeviceType } from '../define.js'
 import { availability, battery, batteryLow, tamper, waterLeak } from '../extend/index.js'
 import { zigbee2mqttDecoder } from '../families/zigbee2mqtt.js'
+import { housekeepingEvents, housekeepingTechnical } from '../extend/housekeeping.js'
 
 /** A water leak sensor's state as zigbee2mqtt publishes it (IAS zone, alarm bit = wet). */
 const WET = { water_leak: true, battery: 96, battery_low: false, tamper: false, linkquality: 60 }
@@ -22,17 +23,9 @@ export default defineDeviceType(
     events: {
       water_leak: 'water_leak turned true: the probes are wet',
       water_leak_cleared: 'water_leak turned false: dry again',
-      tamper: 'the case was opened or the sensor moved',
-      tamper_cleared: 'the tamper switch is closed again',
-      battery_low: 'the battery needs replacing (device flag, or level below 20 %)',
-      battery_ok: 'the device cleared its low-battery flag (battery replaced)',
-      online: 'zigbee2mqtt reports the device available again',
-      offline: 'zigbee2mqtt reports the device unavailable',
+      ...housekeepingEvents,
     },
-    technical: {
-      tamper: { alert_class: 'TAMPER', priority: 'medium', cleared_by: 'tamper_cleared' },
-      battery_low: { alert_class: 'BATTERY LOW', priority: 'low', cleared_by: 'battery_ok' },
-    },
+    technical: housekeepingTechnical,
     supervision: { interval_s: 62_000, grace_s: 3600 },
     examples: [
       { payload: WET, events: [{ type: 'water_leak' }] },
