@@ -19,7 +19,7 @@ export const errorCatalogue = {
   GW_ERR_INPUT_TOO_LARGE: { category: 'input', template: 'payload is %s bytes, larger than the %s byte limit', status: 413 },
   GW_ERR_INPUT_NOT_JSON: { category: 'input', template: 'payload is not valid JSON: %s', status: 400 },
   GW_ERR_INPUT_BAD_SHAPE: { category: 'input', template: 'payload does not match the event schema: %s', status: 400 },
-  GW_ERR_INPUT_BAD_TOPIC: { category: 'input', template: "topic '%s' is not a device event topic (expected care/<site>/device/<device_id>/event)", status: 400 },
+  GW_ERR_INPUT_BAD_TOPIC: { category: 'input', template: "topic '%s' is not a device event topic (expected care/<site>/device/<device_id>/event or .../status)", status: 400 },
   GW_ERR_INPUT_UNKNOWN_DEVICE: { category: 'input', template: "unknown device '%s'", status: 404 },
   GW_ERR_INPUT_WRONG_SITE: { category: 'input', template: "device '%s' belongs to site '%s', not '%s'", status: 403 },
   GW_ERR_INPUT_FOREIGN_DEVICE: { category: 'input', template: "client '%s' may not publish for device '%s'", status: 403 },

@@ -23,6 +23,11 @@ describe('checkMessage (ingest stage)', () => {
     expect(r).toEqual({ ok: true, message: { raw: m, device: devices.get('bed-r12'), topicSuffix: null } })
   })
 
+  it('passes the device\'s own status topic (its last will) marked as liveness', () => {
+    const m = raw({ topic: 'care/oak-house/device/bed-r12/status', payload: Buffer.from('offline') })
+    expect(checkMessage(m, ctx)).toEqual({ ok: true, message: { raw: m, device: devices.get('bed-r12'), topicSuffix: 'status' } })
+  })
+
   it('accepts a payload of exactly max_payload_bytes', () => {
     expect(checkMessage(raw({ payload: Buffer.alloc(256, 0x20) }), ctx).ok).toBe(true)
   })
@@ -30,10 +35,10 @@ describe('checkMessage (ingest stage)', () => {
   it.each<{ why: string; over: Partial<RawMessage>; code: ErrorCode; message: string; deviceId: string | null }>([
     { why: 'a payload one byte over the limit', over: { payload: Buffer.alloc(257) }, code: 'GW_ERR_INPUT_TOO_LARGE', message: 'payload is 257 bytes, larger than the 256 byte limit', deviceId: 'bed-r12' },
     { why: 'an oversized payload on a bad topic (size is checked first)', over: { topic: 'x', payload: Buffer.alloc(10_000) }, code: 'GW_ERR_INPUT_TOO_LARGE', message: 'payload is 10000 bytes, larger than the 256 byte limit', deviceId: null },
-    { why: 'a topic that is not a device event topic', over: { topic: 'care/oak-house/device/bed-r12/status' }, code: 'GW_ERR_INPUT_BAD_TOPIC', message: "topic 'care/oak-house/device/bed-r12/status' is not a device event topic (expected care/<site>/device/<device_id>/event)", deviceId: null },
-    { why: 'a topic with an extra level', over: { topic: 'care/oak-house/device/bed-r12/event/x' }, code: 'GW_ERR_INPUT_BAD_TOPIC', message: "topic 'care/oak-house/device/bed-r12/event/x' is not a device event topic (expected care/<site>/device/<device_id>/event)", deviceId: null },
-    { why: 'a topic with an upper-case device id', over: { topic: 'care/oak-house/device/BED-R12/event' }, code: 'GW_ERR_INPUT_BAD_TOPIC', message: "topic 'care/oak-house/device/BED-R12/event' is not a device event topic (expected care/<site>/device/<device_id>/event)", deviceId: null },
-    { why: 'an empty topic', over: { topic: '' }, code: 'GW_ERR_INPUT_BAD_TOPIC', message: "topic '' is not a device event topic (expected care/<site>/device/<device_id>/event)", deviceId: null },
+    { why: 'a topic that is not a device event topic', over: { topic: 'care/oak-house/device/bed-r12/config' }, code: 'GW_ERR_INPUT_BAD_TOPIC', message: "topic 'care/oak-house/device/bed-r12/config' is not a device event topic (expected care/<site>/device/<device_id>/event or .../status)", deviceId: null },
+    { why: 'a topic with an extra level', over: { topic: 'care/oak-house/device/bed-r12/event/x' }, code: 'GW_ERR_INPUT_BAD_TOPIC', message: "topic 'care/oak-house/device/bed-r12/event/x' is not a device event topic (expected care/<site>/device/<device_id>/event or .../status)", deviceId: null },
+    { why: 'a topic with an upper-case device id', over: { topic: 'care/oak-house/device/BED-R12/event' }, code: 'GW_ERR_INPUT_BAD_TOPIC', message: "topic 'care/oak-house/device/BED-R12/event' is not a device event topic (expected care/<site>/device/<device_id>/event or .../status)", deviceId: null },
+    { why: 'an empty topic', over: { topic: '' }, code: 'GW_ERR_INPUT_BAD_TOPIC', message: "topic '' is not a device event topic (expected care/<site>/device/<device_id>/event or .../status)", deviceId: null },
     { why: 'a device not in the configuration', over: { topic: 'care/oak-house/device/bed-r99/event', principal: 'bed-r99' }, code: 'GW_ERR_INPUT_UNKNOWN_DEVICE', message: "unknown device 'bed-r99'", deviceId: 'bed-r99' },
     { why: 'a known device on another site’s topic', over: { topic: 'care/elm-house/device/bed-r12/event' }, code: 'GW_ERR_INPUT_WRONG_SITE', message: "device 'bed-r12' belongs to site 'oak-house', not 'elm-house'", deviceId: 'bed-r12' },
     { why: 'a device publishing for another device', over: { topic: 'care/oak-house/device/sz-r14/event', principal: 'bed-r12' }, code: 'GW_ERR_INPUT_FOREIGN_DEVICE', message: "client 'bed-r12' may not publish for device 'sz-r14'", deviceId: 'sz-r14' },
