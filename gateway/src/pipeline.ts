@@ -23,6 +23,8 @@ export type IngestOutcome =
   | { readonly status: 'accepted'; readonly seq: number }
   | { readonly status: 'duplicate'; readonly seq: number | null }
   | { readonly status: 'rejected'; readonly error: GatewayError }
+  /** Not a device event: a bridge's housekeeping topic, or a device's liveness (status/last will). */
+  | { readonly status: 'ignored' }
 
 /** Runs a unit of work inside the next group commit (store/group-commit.ts). */
 export type Transact = <T>(run: (fx: Effects) => T, recover?: (err: unknown, fx: Effects) => T) => Promise<T>
@@ -92,7 +94,7 @@ export function createPipeline(deps: PipelineDeps) {
       // Reported once: a will for a device already flagged silent adds nothing.
       if (supervisor.markSilent(deviceId)) technical.apply({ kind: 'silent', deviceId, lastSeen: raw.receivedAt, windowMs: 0 }, raw.receivedAt, fx)
     })
-    return { status: 'duplicate', seq: null }
+    return { status: 'ignored' }
   }
   const evalContext = (personId: string, deviceId: string | null, at: number): EvalContext => ({ suppressions: repos.suppressions.activeFor(personId, deviceId, at) })
 
@@ -169,7 +171,7 @@ export function createPipeline(deps: PipelineDeps) {
     /** Validate, journal and process one device message. Resolves once durably committed. */
     async ingest(raw: RawMessage): Promise<IngestOutcome> {
       const checked = checkMessage(raw, checkCtx)
-      if (checked.ok === 'ignore') return { status: 'duplicate', seq: null }
+      if (checked.ok === 'ignore') return { status: 'ignored' }
       if (!checked.ok) return reject(raw, checked.error, checked.deviceId)
       const device = checked.message.device
       if (checked.message.topicSuffix === 'status') return liveness(device.id, raw)
