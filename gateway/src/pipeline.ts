@@ -172,6 +172,12 @@ export function createPipeline(deps: PipelineDeps) {
     async ingest(raw: RawMessage): Promise<IngestOutcome> {
       const checked = checkMessage(raw, checkCtx)
       if (checked.ok === 'ignore') return { status: 'ignored' }
+      if (checked.ok === 'bridge_state') {
+        // A zigbee2mqtt bridge is a base unit: its own last will (bridge/state offline) is a link fault for its site.
+        const b = index.config.zigbee2mqtt.find((x) => x.id === checked.bridgeId)!
+        if (checked.state) await this.linkHealth({ kind: 'bridge', id: b.id, site: b.site, priority: 'high' }, checked.state === 'online' ? 'up' : 'down', `zigbee2mqtt bridge ${checked.state}`, raw.receivedAt)
+        return { status: 'ignored' }
+      }
       if (!checked.ok) return reject(raw, checked.error, checked.deviceId)
       const device = checked.message.device
       if (checked.message.topicSuffix === 'status') return liveness(device.id, raw)
@@ -244,13 +250,13 @@ export function createPipeline(deps: PipelineDeps) {
      * site (pages go to other routes while a line is down); back up records the recovery and clears the
      * source, which never silently ends a high-priority alert.
      */
-    linkHealth(link: { kind: 'line' | 'input'; id: string; site: string; priority: 'high' | 'medium' | 'low' }, state: 'up' | 'down', reason: string, now: number): Promise<void> {
+    linkHealth(link: { kind: 'line' | 'input' | 'bridge'; id: string; site: string; priority: 'high' | 'medium' | 'low' }, state: 'up' | 'down', reason: string, now: number): Promise<void> {
       const key = `${link.kind}/${link.id}`
-      const what = link.kind === 'line' ? `paging line ${link.id}` : `nurse-call input ${link.id}`
+      const what = { line: `paging line ${link.id}`, input: `input ${link.id}`, bridge: `zigbee2mqtt bridge ${link.id}` }[link.kind]
       return deps.transact((fx) => {
         repos.audit.append({ at: now, kind: 'pager.line', actor: `${link.kind}:${link.id}`, detail: { [link.kind]: link.id, state, reason } })
         if (state === 'down') {
-          const alertClass = link.kind === 'line' ? 'PAGER LINE DOWN' : 'NURSE CALL LINK DOWN'
+          const alertClass = { line: 'PAGER LINE DOWN', input: 'INPUT LINK DOWN', bridge: 'BRIDGE OFFLINE' }[link.kind]
           raiseAlert(lifecycle, fx, { siteId: link.site, personId: null, subject: link.id.toUpperCase(), deviceId: null, ruleId: `${link.kind}-supervision`, ruleVersion: 'builtin', conditionKey: key, kind: 'technical', alertClass, priority: link.priority, triggerEventSeq: null, reason: `${what} down: ${reason}` }, now)
         } else {
           sourceCleared(lifecycle, fx, key, `${what} restored: ${reason}`, now)

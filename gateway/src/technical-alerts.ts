@@ -43,7 +43,9 @@ export function createTechnicalAlerts(deps: { index: ConfigIndex; repos: Reposit
         const code = event.detail?.code
         const known = typeof code === 'string' ? view.faultCodes?.[code] : undefined
         const reason = typeof code === 'string' ? (known ? `device fault ${code}: ${known}` : `device fault: unknown code ${code}`) : `${event.type.replace(/_/g, ' ')} reported by ${event.deviceId}`
-        raise(fx, event.deviceId, `tech/${event.deviceId}/${event.type}`, tech.alert_class, tech.priority, reason, event.seq, event.receivedAt)
+        // The installation may set its own priority for a device's technical events.
+        const priority = d?.technical_priority?.[event.type] ?? tech.priority
+        raise(fx, event.deviceId, `tech/${event.deviceId}/${event.type}`, tech.alert_class, priority, reason, event.seq, event.receivedAt)
       }
       for (const [type, t] of Object.entries(view.technical)) {
         if (t.cleared_by === event.type) sourceCleared(lifecycle, fx, `tech/${event.deviceId}/${type}`, `${event.type.replace(/_/g, ' ')} reported by ${event.deviceId}`, event.receivedAt)

@@ -72,6 +72,10 @@ describe('devices through zigbee2mqtt, and supervision', () => {
     const health = (await api(t.gw.httpPort, t.kim, '/api/devices')).body.devices as { id: string; battery: number | null; online: boolean; open_technical_alerts: unknown[] }[]
     expect(health.find((d) => d.id === 'pir-r40')).toMatchObject({ battery: 90, online: true })
     expect(health.find((d) => d.id === 'pir-r40')!.open_technical_alerts).toHaveLength(1)
+    // The bridge itself is a base unit: its bridge/state going offline is a link fault for the site.
+    await t.bridge.bridgeState('offline')
+    const bridgeDown = await eventually(async () => (await t.alerts()).find((a) => a.alert_class === 'BRIDGE OFFLINE'), 'the bridge-offline alert')
+    expect(bridgeDown).toMatchObject({ kind: 'technical', room_code: 'Z2M-MAIN' })
   })
 
   it('a bed-exit relay on a serial contact-input module raises the bed-exit alert; a cut cable is a fault, not silence', async () => {

@@ -15,11 +15,14 @@ export default defineDeviceType(
       heartbeat: 'periodic supervision message',
       fault: 'the monitor reports a fault',
       battery_low: 'the sensor battery needs replacing',
+      mains_fail: 'the base station lost mains power and runs on its battery',
+      mains_restored: 'mains power is back',
     },
     // A fault or flat battery can silence seizure alarms: both are technical alerts, the fault high.
     technical: {
       fault: { alert_class: 'SEIZURE MONITOR FAULT', priority: 'high' },
       battery_low: { alert_class: 'BATTERY LOW', priority: 'medium' },
+      mains_fail: { alert_class: 'MAINS FAILURE', priority: 'medium', cleared_by: 'mains_restored' },
     },
     supervision: { interval_s: 300, grace_s: 60 },
     examples: [

@@ -56,6 +56,8 @@ const device = z.object({
   supervision: z.object({ interval_s: z.number().int().min(0).max(7 * 86_400), grace_s: z.number().int().min(0).max(86_400).default(0) }).strict().optional(),
   /** Priority of this device's "not reporting" technical alert. */
   not_reporting_priority: z.enum(['high', 'medium', 'low']).default('medium'),
+  /** Priorities for this device's technical events (battery_low, tamper, fault…), overriding its type's. */
+  technical_priority: z.record(z.string(), z.enum(['high', 'medium', 'low'])).optional(),
 }).strict()
 
 /** A zigbee2mqtt bridge publishing on the embedded broker under `base_topic`, authenticated as `id`. */

@@ -16,6 +16,8 @@ export type CheckResult =
   | { readonly ok: false; readonly error: GatewayError; readonly deviceId: string | null }
   /** A bridge's own housekeeping topic (zigbee2mqtt `bridge/...`): accepted, not a device message. */
   | { readonly ok: 'ignore'; readonly reason: string }
+  /** The bridge's own liveness (`<base>/bridge/state`): online or offline. */
+  | { readonly ok: 'bridge_state'; readonly bridgeId: string; readonly state: 'online' | 'offline' | null }
 
 /** A zigbee2mqtt bridge: its MQTT identity and base topic. */
 export interface BridgeView {
@@ -53,10 +55,23 @@ export function checkMessage(raw: RawMessage, ctx: CheckContext): CheckResult {
   return { ok: true, message: { raw, device, topicSuffix: status ? 'status' : null } }
 }
 
+/** `{"state":"online"}` or the older plain `online` (protocols.md §5.2); null if neither. */
+function bridgeState(payload: Buffer): 'online' | 'offline' | null {
+  const text = payload.toString('utf8').trim()
+  let value: unknown = text
+  try {
+    value = (JSON.parse(text) as { state?: unknown }).state
+  } catch {
+    /* the plain form */
+  }
+  return value === 'online' || value === 'offline' ? value : null
+}
+
 /** `<base>/<friendly_name>` (state) or `<base>/<friendly_name>/availability`; names may contain '/' (protocols.md §5.2). */
 function checkZigbee2mqtt(raw: RawMessage, bridge: BridgeView, ctx: CheckContext): CheckResult {
   const rest = raw.topic.slice(bridge.base_topic.length + 1)
   if (raw.principal !== bridge.id) return { ok: false, error: gatewayError('GW_ERR_INPUT_FOREIGN_DEVICE', [raw.principal ?? '(anonymous)', `bridge ${bridge.id}`]), deviceId: null }
+  if (rest === 'bridge/state') return { ok: 'bridge_state', bridgeId: bridge.id, state: bridgeState(raw.payload) }
   if (rest === 'bridge' || rest.startsWith('bridge/')) return { ok: 'ignore', reason: 'zigbee2mqtt bridge topic' }
   const availability = rest.endsWith('/availability')
   const name = availability ? rest.slice(0, -'/availability'.length) : rest
