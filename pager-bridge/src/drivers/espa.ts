@@ -1,22 +1,16 @@
 import { z } from 'zod'
 import { definePagerDriver, type DriverDeps, type LineHealth, type PagerReport } from '../define.js'
 import { type EspaBlock, espaCallBlock, espaResetBlock } from '../framing/espa.js'
+import { espaFramingFields, lineSettings, serialLineFields } from '../line-settings.js'
 import type { BytePort } from '../ports.js'
 import { EspaLink } from '../links/espa-link.js'
 
 /** An ESPA 4.4.4 output line: the gateway is the control station, a paging system is the slave (protocols.md §1). */
 export const config = z
   .object({
-    /** Serial device path or tcp://host:port. */
-    port: z.string().min(1),
-    /** Default 9600 8N1 ("common-modern"); the spec's own framing is 1200 7E2 (§1.2). */
-    baud_rate: z.number().int().min(300).max(115_200).default(9600),
-    data_bits: z.union([z.literal(7), z.literal(8)]).default(8),
-    parity: z.enum(['none', 'even', 'odd']).default('none'),
-    stop_bits: z.union([z.literal(1), z.literal(2)]).default(1),
-    /** Compare the BCC in 7 bits (7-bit links). */
-    seven_bit: z.boolean().default(false),
-    encoding: z.enum(['latin1', 'ascii']).default('latin1'),
+    // Default 9600 8N1 ("common-modern"); the spec's own framing is 1200 7E2 (§1.2).
+    ...serialLineFields({ baudRate: 9600, dataBits: 8, parity: 'none', stopBits: 1 }),
+    ...espaFramingFields,
     /** Our station address (control station, '1' by convention) and the paging system's ('2'). §1.4 */
     own_address: z.string().regex(/^\d$/).default('1'),
     paging_address: z.string().regex(/^\d$/).default('2'),
@@ -93,7 +87,7 @@ class EspaLine {
   private async connect(): Promise<void> {
     if (this.closed) return
     try {
-      const port = await this.deps.openPort!(this.cfg.port, { baudRate: this.cfg.baud_rate, dataBits: this.cfg.data_bits, parity: this.cfg.parity, stopBits: this.cfg.stop_bits })
+      const port = await this.deps.openPort!(this.cfg.port, lineSettings(this.cfg))
       this.port = port
       port.onClose((reason) => this.lost(reason))
       this.link = new EspaLink(port, {

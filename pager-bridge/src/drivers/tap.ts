@@ -1,18 +1,14 @@
 import { z } from 'zod'
 import { definePagerDriver, type DriverDeps, type LineHealth } from '../define.js'
 import { encodeTapPage, tapLogoff, tapLogon, TapResponseParser, type TapToken } from '../framing/tap.js'
+import { lineSettings, serialLineFields } from '../line-settings.js'
 import type { BytePort } from '../ports.js'
 
 /** A TAP (Telocator Alphanumeric Protocol 1.8) paging terminal line (protocols.md §2). */
 export const config = z
   .object({
-    /** Serial device path or tcp://host:port. */
-    port: z.string().min(1),
-    /** TAP is 7E1 (§2); old terminals run at 300/1200 baud. */
-    baud_rate: z.number().int().min(300).max(115_200).default(1200),
-    data_bits: z.union([z.literal(7), z.literal(8)]).default(7),
-    parity: z.enum(['none', 'even', 'odd']).default('even'),
-    stop_bits: z.union([z.literal(1), z.literal(2)]).default(1),
+    // TAP is 7E1 (§2); old terminals run at 300/1200 baud.
+    ...serialLineFields({ baudRate: 1200, dataBits: 7, parity: 'even', stopBits: 1 }),
     /** Log-on password (PG1), if the terminal wants one. */
     password: z.string().max(8).default(''),
     /** T1: wait for "ID=" after each CR (sent at most 3 times). */
@@ -70,7 +66,7 @@ class TapLine {
 
   private async ensurePort(): Promise<BytePort> {
     if (this.port) return this.port
-    const port = await this.deps.openPort!(this.cfg.port, { baudRate: this.cfg.baud_rate, dataBits: this.cfg.data_bits, parity: this.cfg.parity, stopBits: this.cfg.stop_bits })
+    const port = await this.deps.openPort!(this.cfg.port, lineSettings(this.cfg))
     const parser = new TapResponseParser()
     parser.on('data', (t: TapToken) => {
       if (this.current) this.deps.frame('rx', Buffer.from(JSON.stringify(t)), this.current, `terminal: ${t.kind}`)

@@ -1,20 +1,15 @@
 import { z } from 'zod'
 import type { DriverLog } from '../define.js'
 import { type EspaBlock, EspaParser, type EspaToken, espaAck, espaEot, espaNak } from '../framing/espa.js'
+import { espaFramingFields, lineSettings, serialLineFields } from '../line-settings.js'
 import type { BytePort, OpenPort } from '../ports.js'
 
 /** An ESPA 4.4.4 input: a nurse-call panel (control station) pushes calls to us, acting as the paging system (protocols.md §1.4). */
 export const espaInputConfig = z
   .object({
     id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/),
-    /** Serial device path or tcp://host:port (serial device server). */
-    port: z.string().min(1),
-    baud_rate: z.number().int().min(300).max(115_200).default(9600),
-    data_bits: z.union([z.literal(7), z.literal(8)]).default(8),
-    parity: z.enum(['none', 'even', 'odd']).default('none'),
-    stop_bits: z.union([z.literal(1), z.literal(2)]).default(1),
-    seven_bit: z.boolean().default(false),
-    encoding: z.enum(['latin1', 'ascii']).default('latin1'),
+    ...serialLineFields({ baudRate: 9600, dataBits: 8, parity: 'none', stopBits: 1 }),
+    ...espaFramingFields,
     /** Our address as the paging system ('2' by convention). */
     own_address: z.string().regex(/^\d$/).default('2'),
     /** The site whose team is alerted if the panel link goes quiet. */
@@ -75,7 +70,7 @@ export class EspaPanelInput {
   private async connect(): Promise<void> {
     if (this.closed) return
     try {
-      const port = await this.deps.openPort(this.cfg.port, { baudRate: this.cfg.baud_rate, dataBits: this.cfg.data_bits, parity: this.cfg.parity, stopBits: this.cfg.stop_bits })
+      const port = await this.deps.openPort(this.cfg.port, lineSettings(this.cfg))
       this.port = port
       const parser = new EspaParser({ sevenBit: this.cfg.seven_bit, encoding: this.cfg.encoding })
       parser.on('data', (t: EspaToken) => void this.onToken(t))
