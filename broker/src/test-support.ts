@@ -1,3 +1,4 @@
+import { afterEach } from 'vitest'
 /** Shared by the broker's tests: a real broker on 127.0.0.1:0 with a few devices, and real MQTT.js clients. */
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
 import { connect as tcpConnect } from 'node:net'
@@ -136,4 +137,40 @@ export function rawConnect(clientId: string, clean: boolean, username: string, p
   const flags = 0xc0 | (clean ? 0x02 : 0)
   const body = Buffer.concat([str('MQTT'), Buffer.from([4, flags, 0, 60]), str(clientId), str(username), str(password)])
   return Buffer.concat([Buffer.from([0x10, body.length]), body])
+}
+
+/**
+ * The shape every refusal test shares: a test broker plus a steady device publishing throughout. After each
+ * test the steady device must still get PUBACKs (the refusal cost nobody else anything), then all is closed.
+ */
+export function steadyBrokerHarness() {
+  let broker: TestBroker | null = null
+  let steady: Awaited<ReturnType<typeof steadyDevice>> | null = null
+  const clients: MqttClient[] = []
+  afterEach(async () => {
+    await steady?.acks(2)
+    await steady?.stop()
+    for (const c of clients.splice(0)) c.end(true)
+    await broker?.broker.close()
+    broker = null
+    steady = null
+  })
+  return {
+    /** Start the broker (with these options) and the steady device. */
+    async setUp(extra: Parameters<typeof startTestBroker>[0] = {}): Promise<TestBroker> {
+      broker = await startTestBroker(extra)
+      steady = await steadyDevice(broker.port)
+      await steady.acks(1)
+      return broker
+    },
+    /** Close this client after the test. */
+    track: (c: MqttClient): MqttClient => (clients.push(c), c),
+    /** The clients tracked so far in this test. */
+    tracked: clients as readonly MqttClient[],
+    /** The running test broker. */
+    get t(): TestBroker {
+      if (!broker) throw new Error('call setUp() first')
+      return broker
+    },
+  }
 }

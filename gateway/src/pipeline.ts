@@ -79,9 +79,14 @@ export function createPipeline(deps: PipelineDeps) {
   const decoderStates = new Map<string, unknown>()
   const supervisor = deps.supervisor
   const technical = createTechnicalAlerts({ index, repos, lifecycle, types: deps.types, supervisor })
-  function supervisionSeen(deviceId: string, at: number, events: readonly Omit<DeviceEvent, 'seq'>[], fx: Effects): void {
-    const battery = events.map((e) => e.detail?.battery).find((b) => typeof b === 'number') as number | undefined
-    technical.seen(deviceId, at, battery, fx)
+  /**
+   * Any accepted message shows the device is alive. Last-seen is memory only, so the hot path writes nothing;
+   * only a silent device speaking again costs a (grouped) transaction for its audit row.
+   */
+  function supervisionSeen(deviceId: string, at: number, battery?: number): Promise<void> {
+    const change = supervisor.seen(deviceId, at, battery)
+    if (change?.kind !== 'restored') return Promise.resolve()
+    return deps.transact((fx) => technical.restored(deviceId, at, change.silentFor, fx))
   }
   const applySupervision = (c: SupervisionChange, now: number, fx: Effects) => technical.apply(c, now, fx)
 
@@ -89,8 +94,11 @@ export function createPipeline(deps: PipelineDeps) {
   async function liveness(deviceId: string, raw: RawMessage): Promise<IngestOutcome> {
     const text = raw.payload.toString('utf8').trim()
     if (text !== 'online' && text !== 'offline') return reject(raw, gatewayError('GW_ERR_INPUT_BAD_SHAPE', [`status payload must be "online" or "offline", got ${JSON.stringify(text.slice(0, 32))}`]), deviceId)
+    if (text === 'online') {
+      await supervisionSeen(deviceId, raw.receivedAt)
+      return { status: 'ignored' }
+    }
     await deps.transact((fx) => {
-      if (text === 'online') return technical.seen(deviceId, raw.receivedAt, undefined, fx)
       // Reported once: a will for a device already flagged silent adds nothing.
       if (supervisor.markSilent(deviceId)) technical.apply({ kind: 'silent', deviceId, lastSeen: raw.receivedAt, windowMs: 0 }, raw.receivedAt, fx)
     })
@@ -187,7 +195,10 @@ export function createPipeline(deps: PipelineDeps) {
       const outcomes = await Promise.all(normalised.events.map((event) => deps.transact((fx) => processEvent(event, fx), (err) => recordFailure(event, err))))
       if (normalised.state !== undefined) decoderStates.set(device.id, normalised.state)
       // zigbee2mqtt availability "offline" is the bridge saying the device is gone, not a sign of life.
-      if (!normalised.events.some((e) => e.type === 'offline')) await deps.transact((fx) => supervisionSeen(device.id, raw.receivedAt, normalised.events, fx))
+      if (!normalised.events.some((e) => e.type === 'offline')) {
+        const battery = normalised.events.map((e) => e.detail?.battery).find((b) => typeof b === 'number') as number | undefined
+        await supervisionSeen(device.id, raw.receivedAt, battery)
+      }
       return outcomes.find((o) => o.status === 'accepted') ?? outcomes[0] ?? { status: 'duplicate', seq: null }
     },
 

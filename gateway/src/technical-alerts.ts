@@ -52,14 +52,11 @@ export function createTechnicalAlerts(deps: { index: ConfigIndex; repos: Reposit
       }
     },
 
-    /** Any accepted message from the device: it is alive. */
-    seen(deviceId: string, at: number, battery: number | undefined, fx: Effects): void {
-      const change = deps.supervisor.seen(deviceId, at, battery)
-      if (change?.kind === 'restored') {
-        const alert = repos.alerts.findOpenByCondition(`supervision/${deviceId}`)
-        repos.audit.append({ at, kind: 'device.restored', actor: `device:${deviceId}`, deviceId, alertId: alert?.id ?? null, detail: { silent_for_s: Math.round(change.silentFor / 1000) } })
-        if (alert) fx.alertsChanged.add(alert.id)
-      }
+    /** A device that was flagged silent spoke again: record it (the episode ends once it is steady). */
+    restored(deviceId: string, at: number, silentFor: number, fx: Effects): void {
+      const alert = repos.alerts.findOpenByCondition(`supervision/${deviceId}`)
+      repos.audit.append({ at, kind: 'device.restored', actor: `device:${deviceId}`, deviceId, alertId: alert?.id ?? null, detail: { silent_for_s: Math.round(silentFor / 1000) } })
+      if (alert) fx.alertsChanged.add(alert.id)
     },
 
     /** A supervision change found by the periodic check. */

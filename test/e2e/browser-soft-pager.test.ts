@@ -9,34 +9,38 @@ import { type GatewayProcess, repoRoot, startGatewayProcess } from '../helpers/g
 const artifacts = join(repoRoot, 'test-artifacts')
 
 /** The real pages in real Chromium: an alert arrives without reload, Accept on the pager shows on the board. */
-describe('soft pager and board in a real browser', () => {
-  let gw: GatewayProcess
-  let browser: Browser
-
+/** One real gateway process and one Chromium per describe block, started and stopped around it. */
+function gatewayAndBrowser(): { readonly gw: GatewayProcess; readonly browser: Browser } {
+  const env = {} as { gw: GatewayProcess; browser: Browser }
   beforeAll(async () => {
     mkdirSync(artifacts, { recursive: true })
-    gw = await startGatewayProcess()
-    browser = await launchChromium()
+    env.gw = await startGatewayProcess()
+    env.browser = await launchChromium()
   })
   afterAll(async () => {
-    await browser?.close()
-    await gw?.kill('SIGTERM')
+    await env.browser?.close()
+    await env.gw?.kill('SIGTERM')
   })
+  return env
+}
+
+describe('soft pager and board in a real browser', () => {
+  const env = gatewayAndBrowser()
 
   it('shows a seizure alert live on the phone-sized pager and the board, and Accept updates both', async () => {
-    const base = `http://127.0.0.1:${gw.httpPort}`
-    const pager = await browser.newPage({ viewport: { width: 360, height: 740 } })
+    const base = `http://127.0.0.1:${env.gw.httpPort}`
+    const pager = await env.browser.newPage({ viewport: { width: 360, height: 740 } })
     const errors: string[] = []
     pager.on('pageerror', (e) => errors.push(e.message))
-    await pager.goto(`${base}/pager#token=${gw.credentials.users['c-bob']}`)
+    await pager.goto(`${base}/pager#token=${env.gw.credentials.users['c-bob']}`)
     await pager.waitForSelector('#connection[data-connected="true"]')
     // The token left the address bar as soon as the page took it.
     expect(pager.url()).toBe(`${base}/pager`)
-    const board = await browser.newPage({ viewport: { width: 1280, height: 720 } })
-    await board.goto(`${base}/board#token=${gw.credentials.users['tl-kim']}`)
+    const board = await env.browser.newPage({ viewport: { width: 1280, height: 720 } })
+    await board.goto(`${base}/board#token=${env.gw.credentials.users['tl-kim']}`)
     await board.waitForSelector('#connection[data-connected="true"]')
 
-    const monitor = await connectDevice(gw.mqttPort, 'sz-r14', gw.credentials.devices['sz-r14']!)
+    const monitor = await connectDevice(env.gw.mqttPort, 'sz-r14', env.gw.credentials.devices['sz-r14']!)
     await publishEvent(monitor, 'sz-r14', { type: 'seizure_alarm' })
     await monitor.endAsync()
 
@@ -56,17 +60,17 @@ describe('soft pager and board in a real browser', () => {
     expect(await row.innerText()).toContain('Bob')
     await board.screenshot({ path: join(artifacts, 'board-acknowledged.png') })
 
-    const alerts = await api(gw.httpPort, gw.credentials.users['tl-kim']!, '/api/alerts')
+    const alerts = await api(env.gw.httpPort, env.gw.credentials.users['tl-kim']!, '/api/alerts')
     expect(alerts.body.alerts[0]).toMatchObject({ state: 'acknowledged', accepted_by: { id: 'c-bob' } })
     // The page confirmed the page was on screen before Bob accepted it.
-    const t = await api(gw.httpPort, gw.credentials.users['tl-kim']!, `/api/audit?alert=${alerts.body.alerts[0].id}`)
+    const t = await api(env.gw.httpPort, env.gw.credentials.users['tl-kim']!, `/api/audit?alert=${alerts.body.alerts[0].id}`)
     expect(t.body.timeline.map((r: { detail: { to?: string } }) => r.detail.to)).toEqual(expect.arrayContaining(['delivered', 'accepted']))
     expect(errors).toEqual([])
   })
 
   it('refuses a bad token and shows the sign-in form without retrying', async () => {
-    const page = await browser.newPage()
-    await page.goto(`http://127.0.0.1:${gw.httpPort}/pager#token=c-bob.wrong-secret`)
+    const page = await env.browser.newPage()
+    await page.goto(`http://127.0.0.1:${env.gw.httpPort}/pager#token=c-bob.wrong-secret`)
     await page.waitForSelector('#token-form:not([hidden])')
     expect(await page.locator('#token-message').innerText()).toContain('refused')
   })
@@ -77,36 +81,25 @@ describe('soft pager and board in a real browser', () => {
  * for the same condition would only bump that alert's trigger count instead of raising a new one.
  */
 describe('closing an alert with an outcome in a real browser', () => {
-  let gw: GatewayProcess
-  let browser: Browser
-
-  beforeAll(async () => {
-    mkdirSync(artifacts, { recursive: true })
-    gw = await startGatewayProcess()
-    browser = await launchChromium()
-  })
-  afterAll(async () => {
-    await browser?.close()
-    await gw?.kill('SIGTERM')
-  })
+  const env = gatewayAndBrowser()
 
   it('Bob accepts, presses Done, must pick an outcome, closes as a false alarm; board and API show it closed', async () => {
-    const base = `http://127.0.0.1:${gw.httpPort}`
-    const kim = gw.credentials.users['tl-kim']!
-    const pager = await browser.newPage({ viewport: { width: 360, height: 740 } })
+    const base = `http://127.0.0.1:${env.gw.httpPort}`
+    const kim = env.gw.credentials.users['tl-kim']!
+    const pager = await env.browser.newPage({ viewport: { width: 360, height: 740 } })
     const errors: string[] = []
     pager.on('pageerror', (e) => errors.push(e.message))
     // Every message the page sends, to prove an incomplete form sends nothing.
     const sent: Array<Record<string, unknown>> = []
     pager.on('websocket', (ws) => ws.on('framesent', (f) => sent.push(JSON.parse(String(f.payload)) as Record<string, unknown>)))
-    await pager.goto(`${base}/pager#token=${gw.credentials.users['c-bob']}`)
+    await pager.goto(`${base}/pager#token=${env.gw.credentials.users['c-bob']}`)
     await pager.waitForSelector('#connection[data-connected="true"]')
-    const board = await browser.newPage({ viewport: { width: 1280, height: 720 } })
+    const board = await env.browser.newPage({ viewport: { width: 1280, height: 720 } })
     board.on('pageerror', (e) => errors.push(`board: ${e.message}`))
     await board.goto(`${base}/board#token=${kim}`)
     await board.waitForSelector('#connection[data-connected="true"]')
 
-    const monitor = await connectDevice(gw.mqttPort, 'sz-r14', gw.credentials.devices['sz-r14']!)
+    const monitor = await connectDevice(env.gw.mqttPort, 'sz-r14', env.gw.credentials.devices['sz-r14']!)
     await publishEvent(monitor, 'sz-r14', { type: 'seizure_alarm' })
     await monitor.endAsync()
 
@@ -154,7 +147,7 @@ describe('closing an alert with an outcome in a real browser', () => {
     expect(await row.locator('td.outcome').innerText()).toBe('False alarm')
     await board.screenshot({ path: join(artifacts, 'board-closed.png') })
 
-    const alerts = await api(gw.httpPort, kim, '/api/alerts')
+    const alerts = await api(env.gw.httpPort, kim, '/api/alerts')
     expect(alerts.status).toBe(200)
     expect(alerts.body.alerts.find((a: { id: string }) => a.id === alertId)).toMatchObject({
       state: 'closed', outcome: 'false_alarm', outcome_note: 'Monitor knocked by blanket', closed_by: 'c-bob', accepted_by: { id: 'c-bob' },
