@@ -14,6 +14,7 @@ import { type GatewayOptions, parseOptions } from './config/options.js'
 import { systemClock, type Clock } from './core/clock.js'
 import { isGatewayError } from './core/errors.js'
 import { createApi } from './http/api.js'
+import { createRouter } from './http/router.js'
 import { registryContext } from './registry-context.js'
 import { replayInWorker } from './replay/replay-service.js'
 import { createLiveHub } from './http/live-hub.js'
@@ -131,7 +132,7 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
     host: opts.host, port: opts.httpPort, hub, staticFiles: loadStaticFiles(webDir), log: log.child({ module: 'gateway.http' }),
     authenticate: (token) => auth.userToken(token), refused,
     health: () => ({ status: 'ok', commit_backlog: committer.backlog }),
-    api: createApi({ index, alerts: repos.alerts, notifications: repos.notifications, audit: repos.audit, suppressions: repos.suppressions, ruleVersions: repos.ruleVersions, now: () => clock.now(),
+    api: createRouter(createApi({ index, alerts: repos.alerts, notifications: repos.notifications, audit: repos.audit, suppressions: repos.suppressions, ruleVersions: repos.ruleVersions, now: () => clock.now(),
       accept: (id, userId, via) => commands.accept(id, userId, via, clock.now()),
       decline: (id, userId, via) => commands.decline(id, userId, via, clock.now()),
       resolve: (id, userId) => commands.resolve(id, userId, clock.now()),
@@ -142,7 +143,7 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
       deviceHealth: (id) => pipeline.deviceHealth(id),
       rotateDevice: (userId, id) => commands.rotateDevice(userId, id, clock.now()),
       revokeDevice: (userId, id) => commands.revokeDevice(userId, id, clock.now()),
-      metrics: () => renderMetrics({ ...counters, screens: hub.size, commitBacklog: committer.backlog, brokerRefusals: brokerStats() }) }),
+      metrics: () => renderMetrics({ ...counters, screens: hub.size, commitBacklog: committer.backlog, brokerRefusals: brokerStats() }) })),
   })
 
   // Recovery before devices can connect: deadlines that passed while down fire now; the outbox is resent.

@@ -2,9 +2,9 @@
 // The team leader's live board: every alert in the snapshot as a table row,
 // open ones first (cancelled ones count as open until closed with an outcome).
 // Read-only by design: accepting and closing happen on the pager.
-import { startPage, byId, formatAge, humanise, OPEN_STATES, WAITING_STATES, OUTCOME_TEXT } from './live.js';
+import { startPage, byId, formatAge, humanise, OPEN_STATES, WAITING_STATES, OUTCOME_TEXT } from './lib/live.js';
 
-/** @typedef {import('./live.js').AlertView} AlertView */
+/** @typedef {import('./lib/live.js').AlertView} AlertView */
 
 const tbody = byId('alerts'), empty = byId('empty'), summary = byId('summary');
 const timeFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'short', timeStyle: 'medium' });

@@ -2,12 +2,12 @@
 // The carer's soft pager: open alerts as cards with a big Accept button, Decline,
 // and Done (close with an outcome). Card markup and updates live in pager-card.js;
 // this file owns the requests to the gateway and the list.
-import { startPage, byId, formatAge, humanise, OPEN_STATES, WAITING_STATES, OUTCOME_TEXT } from './live.js';
-import { newCard, fillCard, setFormOpen, isFormOpen, readCloseForm } from './pager-card.js';
+import { startPage, byId, formatAge, humanise, OPEN_STATES, WAITING_STATES, OUTCOME_TEXT } from './lib/live.js';
+import { newCard, fillCard, setFormOpen, isFormOpen, readCloseForm } from './lib/pager-card.js';
 
-/** @typedef {import('./live.js').AlertView} AlertView */
-/** @typedef {import('./live.js').NotificationView} NotificationView */
-/** @typedef {import('./pager-card.js').Outcome} Outcome */
+/** @typedef {import('./lib/live.js').AlertView} AlertView */
+/** @typedef {import('./lib/live.js').NotificationView} NotificationView */
+/** @typedef {import('./lib/pager-card.js').Outcome} Outcome */
 /** @typedef {'accept'|'decline'|'close'} Action */
 /** @typedef {{alertId: string, action: Action, label?: string}} Pending */
 
@@ -33,7 +33,7 @@ const live = startPage({
       /** @type {NotificationView[]} */ (m.notifications ?? []).forEach(ackDelivery);
       render();
     } else if (m.type === 'notification') ackDelivery(m.notification);
-    else if (m.type === 'result') onResult(/** @type {import('./live.js').ResultMessage} */ (m));
+    else if (m.type === 'result') onResult(/** @type {import('./lib/live.js').ResultMessage} */ (m));
   },
   onDown() {
     // A result can never arrive on a dead socket; say so rather than spin forever.
@@ -61,7 +61,7 @@ const DONE_TEXT = {
 };
 const FAILED_TEXT = { accept: 'Not accepted', decline: 'Not declined', close: 'Not closed' };
 
-/** @param {import('./live.js').ResultMessage} m */
+/** @param {import('./lib/live.js').ResultMessage} m */
 function onResult(m) {
   const p = pending.get(m.request_id);
   if (!p) return; // not ours, or already given up on

@@ -1,4 +1,3 @@
-import type { IncomingMessage, ServerResponse } from 'node:http'
 import { type ConfigIndex, userMaySee } from '../config/config-index.js'
 import type { AlertState } from '../core/alert.js'
 import { type AlertOutcome, alertOutcomes, alertStates } from '../core/alert.js'
@@ -11,6 +10,7 @@ import { openAlertStates } from '../lifecycle/transitions.js'
 import { readJsonBody, sendJson } from './http-util.js'
 import { alertView, auditView, notificationView } from './views.js'
 import { canSeeAlert } from './visibility.js'
+import { oversightRoles, type Route } from './router.js'
 
 export interface ApiDeps {
   readonly index: ConfigIndex
@@ -62,16 +62,15 @@ const suppressionView = (s: Suppression) => ({
   cleared_at: s.clearedAt === null ? null : new Date(s.clearedAt).toISOString(), cleared_by: s.clearedBy,
 })
 
-type Handler = (req: IncomingMessage, res: ServerResponse, userId: string, params: string[], url: URL) => Promise<void> | void
-
 /** Roles allowed to read the audit trail and metrics. */
-const oversight = new Set(['team_leader', 'at_admin', 'auditor'])
+const oversight = new Set<string>(oversightRoles)
 
 /**
- * The HTTP API (docs/api.md). Every route requires an authenticated user; the route decides what that
- * user's role may see or do. Routes are a table: method, pattern, handler.
+ * The core HTTP API routes (docs/api.md): alerts, audit timelines, devices, suppressions, rules, replay,
+ * metrics. Every route requires an authenticated user; the route decides what that user's role may see
+ * or do. Other features add their own route tables (see router.ts).
  */
-export function createApi(deps: ApiDeps) {
+export function createApi(deps: ApiDeps): Route[] {
   const { index } = deps
   const role = (userId: string) => index.users.get(userId)?.role
 
@@ -81,7 +80,7 @@ export function createApi(deps: ApiDeps) {
     return alert
   }
 
-  const routes: [string, RegExp, Handler][] = [
+  const routes: Route[] = [
     ['GET', /^\/api\/alerts$/, (_req, res, userId, _p, url) => {
       const state = url.searchParams.get('state') ?? 'all'
       let states: readonly AlertState[] | undefined
@@ -193,17 +192,5 @@ export function createApi(deps: ApiDeps) {
     }],
   ]
 
-  return {
-    /** Find the route for a request; null when none matches the path. */
-    match(method: string, path: string): { handler: Handler; params: string[] } | 'method_not_allowed' | null {
-      let pathMatched = false
-      for (const [m, re, handler] of routes) {
-        const found = re.exec(path)
-        if (!found) continue
-        pathMatched = true
-        if (m === method) return { handler, params: found.slice(1) }
-      }
-      return pathMatched ? 'method_not_allowed' : null
-    },
-  }
+  return routes
 }

@@ -4,15 +4,15 @@ import type { Duplex } from 'node:stream'
 import type { Logger } from 'pino'
 import { WebSocketServer } from 'ws'
 import { gatewayError } from '../core/errors.js'
-import type { createApi } from './api.js'
 import { bearerToken, sendBody, sendError, sendJson } from './http-util.js'
 import type { LiveHub } from './live-hub.js'
+import type { Router } from './router.js'
 import type { StaticFile } from './static-files.js'
 
 export interface HttpServerDeps {
   readonly host: string
   readonly port: number
-  readonly api: ReturnType<typeof createApi>
+  readonly api: Router
   readonly hub: LiveHub
   readonly staticFiles: ReadonlyMap<string, StaticFile>
   /** Resolve a bearer token to a user id, or null. */
