@@ -12,7 +12,7 @@ const KEYLEN = 32
 
 function scryptAsync(secret: string, salt: Buffer, n: number, r: number, p: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    scrypt(secret, salt, KEYLEN, { N: n, r, p, maxmem: 64 * 1024 * 1024 }, (err, key) => (err ? reject(err) : resolve(key)))
+    scrypt(secret, salt, KEYLEN, { N: n, r, p, maxmem: 256 * 1024 * 1024 }, (err, key) => (err ? reject(err) : resolve(key)))
   })
 }
 
@@ -21,10 +21,11 @@ export function generateSecret(): string {
   return randomBytes(32).toString('base64url')
 }
 
-export async function hashSecret(secret: string): Promise<string> {
+/** `n` is scrypt's cost: 2^14 for random 256-bit secrets; passwords, which people choose, pay 2^17 (passwords.ts). */
+export async function hashSecret(secret: string, n = N): Promise<string> {
   const salt = randomBytes(16)
-  const key = await scryptAsync(secret, salt, N, R, P)
-  return `scrypt$${N}$${R}$${P}$${salt.toString('base64')}$${key.toString('base64')}`
+  const key = await scryptAsync(secret, salt, n, R, P)
+  return `scrypt$${n}$${R}$${P}$${salt.toString('base64')}$${key.toString('base64')}`
 }
 
 export async function verifySecret(secret: string, stored: string): Promise<boolean> {

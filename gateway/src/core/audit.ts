@@ -25,6 +25,15 @@ export const auditKinds = [
   'command.refused',
   'credential.issued',
   'credential.revoked',
+  // Issue 7: a configuration version (file import, web app or API change), with the entity before and after.
+  'config.changed',
+  // Issue 7: sign-in. Who signed in, how, from where; failures with the reason the user is not told.
+  'auth.login',
+  'auth.login_failed',
+  'auth.login_throttled',
+  'auth.logout',
+  'auth.password_set',
+  'auth.link_issued',
 ] as const
 export type AuditKind = (typeof auditKinds)[number]
 

@@ -8,6 +8,8 @@ import { createRuleVersionRepo, createSuppressionRepo } from './rule-repos.js'
 import { createCredentialRepo, createRuleStateRepo, createTimerRepo } from './state-repos.js'
 
 export { openDatabase, type Db } from './db.js'
+/** Accounts are used by the access layer only, not the pipeline, so they are not part of `Repositories`. */
+export { createAccountRepo } from './account-repo.js'
 
 /** The SQLite implementation of every repository role. */
 export function createRepositories(db: Db): Repositories {

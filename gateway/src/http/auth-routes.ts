@@ -1,0 +1,132 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { z } from 'zod'
+import { type AccessService, type AccountUser, SESSION_MAX_MS, type SignedIn } from '../access/access-service.js'
+import type { ConfigIndex } from '../config/config-index.js'
+import type { SessionRecord } from '../core/accounts.js'
+import { gatewayError } from '../core/errors.js'
+import { clearedSessionCookie, sameOrigin, sessionCookie } from './cookies.js'
+import { readJsonBody, sendJson } from './http-util.js'
+import { requireRole, type Route } from './router.js'
+
+export interface AuthRoutesDeps {
+  readonly access: AccessService
+  readonly tls: boolean
+  /** Closes the live screens opened with these sessions (signed out, password changed). */
+  readonly endSockets: (sessionIdHashes: readonly string[]) => void
+}
+
+/** The request's cookie session, when it has a live one. */
+export type CookieAuth = { session: SessionRecord; user: AccountUser } | null
+
+const login = z.union([
+  z.object({ user_id: z.string().min(1).max(64), password: z.string().min(1).max(1024) }).strict(),
+  z.object({ token: z.string().min(1).max(512) }).strict(),
+])
+const setup = z.object({ token: z.string().min(1).max(200), user_id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lower-case letters, digits, "-" and "_", starting with a letter or digit'), display_name: z.string().min(1).max(40), password: z.string().max(1024) }).strict()
+const linkOnly = z.object({ token: z.string().min(1).max(200) }).strict()
+const withPassword = z.object({ token: z.string().min(1).max(200), password: z.string().max(1024) }).strict()
+const change = z.object({ current_password: z.string().max(1024), new_password: z.string().max(1024) }).strict()
+
+function parse<T>(schema: z.ZodType<T>, body: unknown): T {
+  const r = schema.safeParse(body)
+  if (!r.success) throw gatewayError('GW_ERR_API_BAD_REQUEST', [r.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')])
+  return r.data
+}
+
+const client = (req: IncomingMessage) => req.socket.remoteAddress ?? 'unknown'
+const userView = (u: AccountUser) => ({ id: u.id, role: u.role, display_name: u.display_name })
+
+/**
+ * Sign-in endpoints that run before (or without) an authenticated user: sign in and out, the session,
+ * the first AT admin's setup, password links. Returns false when the path is not one of them.
+ * Unauthenticated POSTs still need a same-origin `Origin` (no login CSRF from another site).
+ */
+export function createAuthRoutes(deps: AuthRoutesDeps) {
+  const { access } = deps
+  const maxAgeS = Math.floor(SESSION_MAX_MS / 1000)
+
+  function signedIn(res: ServerResponse, s: SignedIn, status = 200): void {
+    res.setHeader('set-cookie', sessionCookie(deps.tls, s.sessionId, maxAgeS))
+    sendJson(res, status, { user: userView(s.user), csrf: s.session.csrf })
+  }
+
+  function requireOrigin(req: IncomingMessage): void {
+    if (!sameOrigin(req)) throw gatewayError('GW_ERR_AUTH_CSRF', ['this request must come from the gateway\'s own pages (Origin missing or foreign)'])
+  }
+
+  return async function handleAuth(req: IncomingMessage, res: ServerResponse, url: URL, auth: CookieAuth): Promise<boolean> {
+    const method = req.method ?? 'GET'
+    const path = url.pathname
+    if (path === '/api/session') {
+      if (method === 'GET') {
+        if (!auth) throw gatewayError('GW_ERR_AUTH_REQUIRED')
+        sendJson(res, 200, { user: userView(auth.user), csrf: auth.session.csrf, via: auth.session.via, expires_at: new Date(auth.session.expiresAt).toISOString() })
+        return true
+      }
+      if (method === 'POST') {
+        requireOrigin(req)
+        signedIn(res, await access.login(parse(login, await readJsonBody(req)), client(req)))
+        return true
+      }
+      if (method === 'DELETE') {
+        if (auth) {
+          if (!sameOrigin(req) || !access.csrfMatches(auth.session, req.headers['x-csrf-token'] as string | undefined)) throw gatewayError('GW_ERR_AUTH_CSRF', ['sign-out needs the session\'s x-csrf-token from the gateway\'s own page'])
+          await access.logout(auth.session)
+          deps.endSockets([auth.session.idHash])
+        }
+        res.setHeader('set-cookie', clearedSessionCookie(deps.tls))
+        sendJson(res, 200, { signed_out: true })
+        return true
+      }
+      return false
+    }
+    if (path === '/api/session/password' && method === 'POST') {
+      if (!auth) throw gatewayError('GW_ERR_AUTH_REQUIRED')
+      if (!sameOrigin(req) || !access.csrfMatches(auth.session, req.headers['x-csrf-token'] as string | undefined)) throw gatewayError('GW_ERR_AUTH_CSRF', ['a password change needs the session\'s x-csrf-token'])
+      const b = parse(change, await readJsonBody(req))
+      deps.endSockets(await access.changePassword(auth.session, b.current_password, b.new_password))
+      res.setHeader('set-cookie', clearedSessionCookie(deps.tls))
+      sendJson(res, 200, { password_changed: true, note: 'every session of this user has ended; sign in with the new password' })
+      return true
+    }
+    if (path === '/api/setup/check' && method === 'POST') {
+      requireOrigin(req)
+      const { token } = parse(linkOnly, await readJsonBody(req))
+      if (!access.setupNeeded()) throw gatewayError('GW_ERR_AUTH_LINK_INVALID', ['setup', 'an AT admin already has a password'])
+      sendJson(res, 200, { valid: access.setupTokenValid(token), candidates: access.setupCandidates() })
+      return true
+    }
+    if (path === '/api/setup' && method === 'POST') {
+      requireOrigin(req)
+      const b = parse(setup, await readJsonBody(req))
+      signedIn(res, await access.completeSetup(b.token, b.user_id, b.display_name, b.password, client(req)), 201)
+      return true
+    }
+    if (path === '/api/password/check' && method === 'POST') {
+      requireOrigin(req)
+      sendJson(res, 200, { user_id: access.passwordLinkUser(parse(linkOnly, await readJsonBody(req)).token) })
+      return true
+    }
+    if (path === '/api/password' && method === 'POST') {
+      requireOrigin(req)
+      const b = parse(withPassword, await readJsonBody(req))
+      const { userId, ended } = await access.setPasswordWithLink(b.token, b.password)
+      deps.endSockets(ended)
+      sendJson(res, 200, { user_id: userId, password_set: true })
+      return true
+    }
+    return false
+  }
+}
+
+/** Authenticated account routes: an AT admin issues a password link for a user (first sign-in or reset). */
+export function accountRoutes(index: ConfigIndex, access: AccessService): Route[] {
+  return [
+    ['POST', /^\/api\/users\/([A-Za-z0-9_-]{1,64})\/password-link$/, async (req, res, userId, [id]) => {
+      requireRole(index, userId, ['at_admin'], 'issue password links')
+      await readJsonBody(req)
+      const { token, expiresAt } = await access.issuePasswordLink(userId, id!)
+      sendJson(res, 201, { user_id: id, link: `/password#token=${token}`, expires_at: new Date(expiresAt).toISOString(), note: 'shown once; give it to the user privately' })
+    }],
+  ]
+}
