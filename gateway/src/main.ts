@@ -14,6 +14,7 @@ import { type GatewayOptions, parseOptions } from './config/options.js'
 import { systemClock, type Clock } from './core/clock.js'
 import { isGatewayError } from './core/errors.js'
 import { createApi } from './http/api.js'
+import { createBoardApi } from './http/board-api.js'
 import { createRouter } from './http/router.js'
 import { registryContext } from './registry-context.js'
 import { replayInWorker } from './replay/replay-service.js'
@@ -143,7 +144,8 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
       deviceHealth: (id) => pipeline.deviceHealth(id),
       rotateDevice: (userId, id) => commands.rotateDevice(userId, id, clock.now()),
       revokeDevice: (userId, id) => commands.revokeDevice(userId, id, clock.now()),
-      metrics: () => renderMetrics({ ...counters, screens: hub.size, commitBacklog: committer.backlog, brokerRefusals: brokerStats() }) })),
+      metrics: () => renderMetrics({ ...counters, screens: hub.size, commitBacklog: committer.backlog, brokerRefusals: brokerStats() }) }),
+      createBoardApi({ index, alerts: repos.alerts, now: () => clock.now(), deviceHealth: (id) => pipeline.deviceHealth(id), deviceTypes: adapterById })),
   })
 
   // Recovery before devices can connect: deadlines that passed while down fire now; the outbox is resent.

@@ -93,6 +93,9 @@ export function createInMemoryAlerts(): AlertRepository & { conditionKeyOf(id: s
     list({ states, limit }) {
       return [...rows.values()].filter((r) => !states || states.length === 0 || states.includes(r.state)).sort(newestFirst).slice(0, limit).map(strip)
     },
+    raisedOrClosedSince(from, limit) {
+      return [...rows.values()].filter((r) => r.raisedAt >= from || (r.closedAt !== null && r.closedAt >= from)).sort(newestFirst).slice(0, limit).map(strip)
+    },
     conditionKeyOf: (id) => rows.get(id)?.conditionKey,
   }
 }

@@ -26,6 +26,8 @@ export interface AlertRepository {
   findOpenByCondition(conditionKey: string): Alert | null
   update(id: string, changes: Partial<Pick<Alert, 'state' | 'updatedAt' | 'acceptedBy' | 'acceptedAt' | 'triggerCount' | 'escalationStep' | 'nextStepAt' | 'resolvedBy' | 'resolvedAt' | 'closedBy' | 'closedAt' | 'outcome' | 'outcomeNote'>>): void
   list(filter: { states?: readonly AlertState[]; limit: number }): Alert[]
+  /** Alerts raised, or closed, at or after `from` (for the day's reports), newest raised first, at most `limit`. */
+  raisedOrClosedSince(from: number, limit: number): Alert[]
   /** Open alerts whose next ladder step is due at `now`. */
   dueForStep(now: number): Alert[]
   /** The earliest pending ladder step, or null. */

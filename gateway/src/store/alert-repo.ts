@@ -33,6 +33,8 @@ export function createAlertRepo(db: Db): AlertRepository {
   const dueForStep = db.prepare("SELECT * FROM alerts WHERE next_step_at IS NOT NULL AND next_step_at <= ? AND state IN ('new', 'active', 'escalated') ORDER BY next_step_at, id")
   const nextStepDue = db.prepare("SELECT min(next_step_at) FROM alerts WHERE next_step_at IS NOT NULL AND state IN ('new', 'active', 'escalated')").pluck()
   const get = db.prepare('SELECT * FROM alerts WHERE id = ?')
+  // No index on closed_at: one scan per board refresh (30 s, debounced) is cheap next to an index on every write.
+  const sinceStmt = db.prepare('SELECT * FROM alerts WHERE raised_at >= ? OR closed_at >= ? ORDER BY raised_at DESC LIMIT ?')
   const openByCondition = db.prepare("SELECT * FROM alerts WHERE condition_key = ? AND state NOT IN ('resolved', 'cancelled', 'closed') ORDER BY raised_at DESC LIMIT 1")
   const updates = new Map<string, ReturnType<Db['prepare']>>()
   return {
@@ -63,6 +65,9 @@ export function createAlertRepo(db: Db): AlertRepository {
         ? (db.prepare(`SELECT * FROM alerts WHERE state IN (${states.map(() => '?').join(',')}) ORDER BY raised_at DESC LIMIT ?`).all(...states, limit) as Row[])
         : (db.prepare('SELECT * FROM alerts ORDER BY raised_at DESC LIMIT ?').all(limit) as Row[])
       return rows.map(toAlert)
+    },
+    raisedOrClosedSince(from, limit) {
+      return (sinceStmt.all(from, from, limit) as Row[]).map(toAlert)
     },
   }
 }
