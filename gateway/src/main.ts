@@ -5,6 +5,7 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import { pino, type Logger } from 'pino'
 import { createTopicAcl, startBroker } from '../../broker/src/index.js'
 import { deviceAdapters } from '../../device-adapters/src/index.js'
+import { createAccessService } from './access/access-service.js'
 import { createAuthenticator } from './access/authenticator.js'
 import { issueMissingCredentials } from './access/provisioning.js'
 import { indexConfig } from './config/config-index.js'
@@ -16,6 +17,7 @@ import { isGatewayError } from './core/errors.js'
 import { createApi } from './http/api.js'
 import { createBoardApi } from './http/board-api.js'
 import { createRouter } from './http/router.js'
+import { accountRoutes } from './http/auth-routes.js'
 import { registryContext } from './registry-context.js'
 import { replayInWorker } from './replay/replay-service.js'
 import { createLiveHub } from './http/live-hub.js'
@@ -32,7 +34,7 @@ import { createPipeline } from './pipeline.js'
 import { createDispatcher } from './routing/dispatcher.js'
 import { createTimerScheduler } from './scheduler/timer-scheduler.js'
 import { startStatusPublisher } from './status-publisher.js'
-import { createRepositories, openDatabase } from './store/index.js'
+import { createAccountRepo, createRepositories, openDatabase } from './store/index.js'
 import { GroupCommitter } from './store/group-commit.js'
 
 const webDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'web')
@@ -43,6 +45,9 @@ export interface RunningGateway {
   readonly mqttsPort: number | null
   readonly httpPort: number
   readonly credentialsFile: string
+  /** A one-time link path (`/setup#token=…`) while no AT admin has a password; printed on the console only. */
+  readonly setupLink: string | null
+  readonly tls: boolean
   stop(): Promise<void>
 }
 
@@ -129,7 +134,14 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
     committer.submit(() => repos.audit.append({ at: clock.now(), kind: 'access.refused', actor, detail: { what, reason } })).catch((err: unknown) => log.error({ err }, 'could not audit a refusal'))
   }
 
-  const http = await startHttpServer({
+  const access = createAccessService({
+    accounts: createAccountRepo(db), audit: repos.audit, now: () => clock.now(),
+    user: (id) => index.users.get(id), users: () => index.users.values(),
+    tokenUser: (token) => auth.userToken(token),
+    transact: (run) => committer.submit(run),
+  })
+  const tls = opts.tlsKeyFile && opts.tlsCertFile ? { key: readFileSync(opts.tlsKeyFile), cert: readFileSync(opts.tlsCertFile) } : undefined
+  const http = await startHttpServer({ access, ...(tls ? { tls } : {}),
     host: opts.host, port: opts.httpPort, hub, staticFiles: loadStaticFiles(webDir), log: log.child({ module: 'gateway.http' }),
     authenticate: (token) => auth.userToken(token), refused,
     health: () => ({ status: 'ok', commit_backlog: committer.backlog }),
@@ -145,7 +157,8 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
       rotateDevice: (userId, id) => commands.rotateDevice(userId, id, clock.now()),
       revokeDevice: (userId, id) => commands.revokeDevice(userId, id, clock.now()),
       metrics: () => renderMetrics({ ...counters, screens: hub.size, commitBacklog: committer.backlog, brokerRefusals: brokerStats() }) }),
-      createBoardApi({ index, alerts: repos.alerts, now: () => clock.now(), deviceHealth: (id) => pipeline.deviceHealth(id), deviceTypes: adapterById })),
+      createBoardApi({ index, alerts: repos.alerts, now: () => clock.now(), deviceHealth: (id) => pipeline.deviceHealth(id), deviceTypes: adapterById }),
+      accountRoutes(index, access)),
   })
 
   // Recovery before devices can connect: deadlines that passed while down fire now; the outbox is resent.
@@ -154,6 +167,10 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
   const changed = await pipeline.recordRuleVersions(opts.changedBy, opts.changeNote, clock.now())
   if (changed > 0) log.info({ changed, changed_by: opts.changedBy }, 'rule changes recorded')
   await pipeline.armClockRules(clock.now())
+  // No default passwords: until an AT admin has set one, each start prints a fresh one-time setup link.
+  const setupToken = access.setupNeeded() ? await access.issueSetupLink() : null
+  if (setupToken) log.warn('no AT admin can sign in yet: open the one-time setup link printed on the console (valid 24 h)')
+  await access.purgeExpired()
   scheduler.start()
   // Supervision is checked every second (a scan of in-memory last-seen times; 20,000 devices cost well under a millisecond).
   const supervisionTimer = setInterval(() => void pipeline.superviseDue(clock.now()).catch(logFailure('supervision check failed')), 1000)
@@ -205,6 +222,8 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
     mqttsPort: broker.tlsPort,
     httpPort: http.port,
     credentialsFile,
+    setupLink: setupToken ? `/setup#token=${setupToken}` : null,
+    tls: tls !== undefined,
     stop() {
       stopping ??= (async () => {
         scheduler.stop()
@@ -242,9 +261,9 @@ async function main(): Promise<void> {
     process.stderr.write(`gateway did not start: ${isGatewayError(err) ? `${err.code}: ${err.message}` : (err as Error).stack}\n`)
     process.exit(1)
   }
-  const base = `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${gw.httpPort}`
+  const base = `${gw.tls ? 'https' : 'http'}://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${gw.httpPort}`
   process.stderr.write(
-    `\nCare alert gateway running\n  MQTT broker   mqtt://${opts.host}:${gw.mqttPort}\n  Team board    ${base}/board\n  Soft pager    ${base}/pager\n  API           ${base}/api/alerts\n  Credentials   ${gw.credentialsFile} (issued on first start; open a page as ${base}/pager#token=<token>)\n\n`,
+    `\nCare alert gateway running\n  MQTT broker   mqtt://${opts.host}:${gw.mqttPort}\n  Sign in       ${base}/login\n  Team board    ${base}/board\n  Soft pager    ${base}/pager\n  API           ${base}/api/alerts\n  Credentials   ${gw.credentialsFile} (device secrets and access tokens issued on first start)\n${gw.setupLink ? `\n  FIRST AT ADMIN: set your password with this one-time link (valid 24 h, shown only here):\n  ${base}${gw.setupLink}\n` : ''}\n`,
   )
   const shutdown = (signal: string) => {
     log.info({ signal }, 'shutting down')

@@ -27,6 +27,8 @@ export interface GatewayProcess {
   /** stdout lines (pino JSON) seen so far. */
   readonly logs: string[]
   readonly credentials: Credentials
+  /** The console banner's one-time setup link path (`/setup#token=…`), or null when none was printed. */
+  setupLink(): Promise<string | null>
   kill(signal?: NodeJS.Signals): Promise<number | null>
 }
 
@@ -70,8 +72,23 @@ export async function startGatewayProcess(opts: { dataDir?: string; config?: str
     })
   })
   const credentials = JSON.parse(readFileSync(join(dataDir, 'new-credentials.json'), 'utf8')) as Credentials
+  // The banner is written to stderr just after the "gateway listening" log line.
+  const banner = new Promise<string>((resolveBanner) => {
+    const check = () => {
+      if (/Care alert gateway running[\s\S]*\n\n/.test(stderr)) {
+        child.stderr!.off('data', check)
+        resolveBanner(stderr)
+      }
+    }
+    child.stderr!.on('data', check)
+    check()
+  })
   return {
     child, dataDir, logs, credentials,
+    async setupLink() {
+      const text = await banner
+      return /https?:\/\/[^\s]+(\/setup#token=[A-Za-z0-9_-]+)/.exec(text)?.[1] ?? null
+    },
     mqttPort: listening.mqtt_port,
     httpPort: listening.http_port,
     async kill(signal: NodeJS.Signals = 'SIGTERM') {

@@ -19,6 +19,9 @@ export interface GatewayOptions {
   readonly changedBy: string
   /** Why (e.g. the approval reference). `--change-note`, `GATEWAY_CHANGE_NOTE`. */
   readonly changeNote: string | null
+  /** HTTPS for the web app and API: PEM key and certificate files. `--tls-key`/`--tls-cert`, `GATEWAY_TLS_KEY`/`GATEWAY_TLS_CERT`. Both or neither. */
+  readonly tlsKeyFile: string | null
+  readonly tlsCertFile: string | null
 }
 
 function port(name: string, value: string): number {
@@ -35,7 +38,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): G
       options: {
         config: { type: 'string' }, 'data-dir': { type: 'string' }, host: { type: 'string' },
         'mqtt-port': { type: 'string' }, 'http-port': { type: 'string' }, 'log-level': { type: 'string' },
-        'changed-by': { type: 'string' }, 'change-note': { type: 'string' },
+        'changed-by': { type: 'string' }, 'change-note': { type: 'string' }, 'tls-key': { type: 'string' }, 'tls-cert': { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -45,7 +48,12 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): G
   }
   const logLevel = values['log-level'] ?? env.GATEWAY_LOG_LEVEL ?? 'info'
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) throw gatewayError('GW_ERR_OPTION_INVALID', ['log-level', `'${logLevel}' is not a pino level`])
+  const tlsKeyFile = values['tls-key'] ?? env.GATEWAY_TLS_KEY ?? null
+  const tlsCertFile = values['tls-cert'] ?? env.GATEWAY_TLS_CERT ?? null
+  if ((tlsKeyFile === null) !== (tlsCertFile === null)) throw gatewayError('GW_ERR_OPTION_INVALID', [tlsKeyFile ? 'tls-cert' : 'tls-key', 'HTTPS needs both --tls-key and --tls-cert'])
   return {
+    tlsKeyFile,
+    tlsCertFile,
     configFile: values.config ?? env.GATEWAY_CONFIG ?? 'config/demo.json',
     dataDir: values['data-dir'] ?? env.GATEWAY_DATA_DIR ?? 'data',
     host: values.host ?? env.GATEWAY_HOST ?? '127.0.0.1',

@@ -1,8 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer as createTlsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import type { Logger } from 'pino'
-import { WebSocketServer } from 'ws'
+import { type WebSocket, WebSocketServer } from 'ws'
+import type { AccessService } from '../access/access-service.js'
+import { type CookieAuth, createAuthRoutes } from './auth-routes.js'
+import { readCookies, sameOrigin, sessionCookieName } from './cookies.js'
 import { gatewayError } from '../core/errors.js'
 import { bearerToken, sendBody, sendError, sendJson } from './http-util.js'
 import type { LiveHub } from './live-hub.js'
@@ -17,6 +21,10 @@ export interface HttpServerDeps {
   readonly staticFiles: ReadonlyMap<string, StaticFile>
   /** Resolve a bearer token to a user id, or null. */
   readonly authenticate: (token: string) => Promise<string | null>
+  /** Sessions, sign-in, setup and password links. */
+  readonly access: AccessService
+  /** HTTPS when a key and certificate are configured (PEM). */
+  readonly tls?: { readonly key: Buffer; readonly cert: Buffer }
   /** Audit a refused request (no or bad credentials, forbidden). */
   readonly refused: (actor: string, what: string, reason: string) => void
   readonly health: () => Record<string, unknown>
@@ -24,7 +32,7 @@ export interface HttpServerDeps {
 }
 
 /** Pages served at fixed paths; everything else static is under /assets/. */
-const pages: Record<string, string> = { '/pager': 'pager.html', '/board': 'board.html' }
+const pages: Record<string, string> = { '/pager': 'pager.html', '/board': 'board.html', '/login': 'login.html', '/setup': 'setup.html', '/password': 'password.html' }
 const WS_PROTOCOL = 'care-gateway.v1'
 
 /** Start the HTTP + WebSocket server (dashboard, soft pager, API). */
@@ -35,11 +43,31 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<{ server: S
     handleProtocols: (protocols) => (protocols.has(WS_PROTOCOL) ? WS_PROTOCOL : false),
   })
 
+  const tls = deps.tls !== undefined
+  const authRoutes = createAuthRoutes({ access: deps.access, tls, endSockets })
+  /** Live screens per session (id hash), so signing out or a new password closes that session's screens. */
+  const socketsBySession = new Map<string, Set<WebSocket>>()
+  function endSockets(idHashes: readonly string[]): void {
+    for (const h of idHashes) {
+      for (const ws of socketsBySession.get(h) ?? []) ws.close(4401, 'session ended')
+      socketsBySession.delete(h)
+    }
+  }
+
+  async function cookieAuth(req: IncomingMessage): Promise<CookieAuth> {
+    const value = readCookies(req).get(sessionCookieName(tls))
+    return value ? deps.access.resolve(value) : null
+  }
+
+  const writes = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://gateway.invalid')
     const method = req.method ?? 'GET'
+    if (tls) res.setHeader('strict-transport-security', 'max-age=31536000')
     if (method === 'GET' && url.pathname === '/') {
-      res.writeHead(302, { location: '/board' })
+      // The sign-in page sends a signed-in user on to their role's screen.
+      res.writeHead(302, { location: '/login' })
       return void res.end()
     }
     if (method === 'GET' && url.pathname === '/favicon.ico') {
@@ -54,14 +82,30 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<{ server: S
       if (!file) return sendError(res, gatewayError('GW_ERR_API_NOT_FOUND', [method, url.pathname]))
       return sendBody(res, 200, file.type, file.body)
     }
+    const token = bearerToken(req)
+    // A bearer token (scripts, integrations) wins; otherwise the browser's session cookie.
+    const session = token ? null : await cookieAuth(req)
+    try {
+      if (await authRoutes(req, res, url, session)) return
+    } catch (err) {
+      if ((err as { code?: string }).code === 'GW_ERR_AUTH_CSRF') deps.refused(session ? `user:${session.user.id}` : 'anonymous', `${method} ${url.pathname}`, (err as Error).message)
+      return sendError(res, err)
+    }
     const route = deps.api.match(method, url.pathname)
     if (route === null) return sendError(res, gatewayError('GW_ERR_API_NOT_FOUND', [method, url.pathname]))
     if (route === 'method_not_allowed') return sendJson(res, 405, { error: { code: 'GW_ERR_API_BAD_REQUEST', message: `${method} is not allowed on ${url.pathname}` } })
-    const token = bearerToken(req)
-    const userId = token ? await deps.authenticate(token) : null
+    const userId = token ? await deps.authenticate(token) : (session?.user.id ?? null)
     if (!userId) {
-      deps.refused(token ? 'unknown-token' : 'anonymous', `${method} ${url.pathname}`, token ? 'bad access token' : 'no access token')
+      const hadCookie = readCookies(req).has(sessionCookieName(tls))
+      deps.refused(token ? 'unknown-token' : 'anonymous', `${method} ${url.pathname}`, token ? 'bad access token' : hadCookie ? 'session expired or ended' : 'not signed in')
       return sendError(res, gatewayError('GW_ERR_AUTH_REQUIRED'))
+    }
+    // CSRF: a cookie rides along on any request the browser makes, so writes must also prove they come
+    // from our page: same Origin and the session's token in a header another site cannot read or set.
+    if (session && writes.has(method) && (!sameOrigin(req) || !deps.access.csrfMatches(session.session, req.headers['x-csrf-token'] as string | undefined))) {
+      const reason = sameOrigin(req) ? 'missing or wrong x-csrf-token' : 'foreign or missing Origin'
+      deps.refused(`user:${userId}`, `${method} ${url.pathname}`, reason)
+      return sendError(res, gatewayError('GW_ERR_AUTH_CSRF', [`refused: ${reason} (state-changing requests with a session cookie need the session's x-csrf-token)`]))
     }
     try {
       await route.handler(req, res, userId, route.params, url)
@@ -76,31 +120,44 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<{ server: S
     if (url.pathname !== '/ws') return void socket.destroy()
     // Cross-site WebSocket hijacking: a browser always sends Origin; it must be this gateway.
     const origin = req.headers.origin
-    if (origin && new URL(origin).host !== req.headers.host) {
+    if (origin && !sameOrigin(req)) {
       deps.refused('anonymous', 'websocket upgrade', `origin ${origin} is not this gateway`)
       socket.end('HTTP/1.1 403 Forbidden\r\nconnection: close\r\n\r\n')
       return
     }
     const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((s) => s.trim())
     const bearer = offered.find((p) => p.startsWith('bearer.'))
-    const userId = bearer ? await deps.authenticate(bearer.slice('bearer.'.length)) : null
+    // Browsers authenticate with the session cookie (and always send Origin, checked above).
+    const session = bearer ? null : await cookieAuth(req)
+    const userId = bearer ? await deps.authenticate(bearer.slice('bearer.'.length)) : (session?.user.id ?? null)
     wss.handleUpgrade(req, socket, head, (ws) => {
       if (!userId) {
-        deps.refused(bearer ? 'unknown-token' : 'anonymous', 'websocket upgrade', bearer ? 'bad access token' : 'no access token')
+        deps.refused(bearer ? 'unknown-token' : 'anonymous', 'websocket upgrade', bearer ? 'bad access token' : 'not signed in')
         // Close with an application code the page understands; nothing has been sent.
-        return ws.close(4401, 'access token refused')
+        return ws.close(4401, 'sign in required')
+      }
+      if (session) {
+        const idHash = session.session.idHash
+        const set = socketsBySession.get(idHash) ?? new Set<WebSocket>()
+        set.add(ws)
+        socketsBySession.set(idHash, set)
+        ws.once('close', () => {
+          set.delete(ws)
+          if (set.size === 0) socketsBySession.delete(idHash)
+        })
       }
       deps.hub.attach(ws, userId)
     })
   }
 
-  const server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((err: unknown) => {
       deps.log.error({ err }, 'http handler failed')
       if (!res.headersSent) sendError(res, err)
       else res.destroy()
     })
-  })
+  }
+  const server: Server = deps.tls ? createTlsServer({ key: deps.tls.key, cert: deps.tls.cert, minVersion: 'TLSv1.2' }, onRequest) : createServer(onRequest)
   server.on('upgrade', (req, socket, head) => {
     upgrade(req, socket as Duplex, head).catch((err: unknown) => {
       deps.log.error({ err }, 'websocket upgrade failed')
