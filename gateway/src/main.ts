@@ -36,6 +36,12 @@ import { createTimerScheduler } from './scheduler/timer-scheduler.js'
 import { startStatusPublisher } from './status-publisher.js'
 import { createAccountRepo, createRepositories, openDatabase } from './store/index.js'
 import { GroupCommitter } from './store/group-commit.js'
+import { createConfigApplier, deviceSecretIssuer, ruleResetter } from './compose/config-apply.js'
+import { createConfigStore, openActiveConfig } from './config/config-store.js'
+import type { GatewayConfig } from './config/schema.js'
+import { createAuditApi } from './http/audit-api.js'
+import { createConfigApi } from './http/config-api.js'
+import { createConfigRepo } from './store/config-repo.js'
 
 const webDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'web')
 
@@ -58,14 +64,22 @@ export { registryContext }
  * config → logger → store → credentials → pipeline → screens, drivers, timers → broker.
  */
 export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clock = systemClock): Promise<RunningGateway> {
-  const config = loadConfig(opts.configFile, registryContext)
-  const index = indexConfig(config)
-  const warnings = lintConfig(config)
-  for (const w of warnings) log.warn({ warning: w }, 'configuration warning')
+  // The file is checked before the database is touched, exactly as before issue 7 (every `path: message`).
+  loadConfig(opts.configFile, registryContext)
   mkdirSync(opts.dataDir, { recursive: true })
   const dbFile = join(opts.dataDir, 'gateway.db')
   const db = openDatabase(dbFile)
   const repos = createRepositories(db)
+  // Issue 7: the configuration is versioned in the database and the file seeds it (config/config-store.ts).
+  // Nothing else runs yet, so this start-up write may bypass the group committer.
+  const configRepo = createConfigRepo(db)
+  const startup = await openActiveConfig({ repo: configRepo, ctx: registryContext, audit: repos.audit, transact: async (run) => db.transaction(run)(), now: () => clock.now() },
+    { path: opts.configFile, text: readFileSync(opts.configFile, 'utf8') }, opts.changedBy, opts.changeNote)
+  if (startup.supersededUiVersions > 0) log.warn({ superseded: startup.supersededUiVersions }, 'the configuration file changed: it replaces the changes made in the web app since it was last imported (kept in the version history)')
+  const config = startup.active.effective.config
+  const index = indexConfig(config, startup.active.effective.disabledDevices)
+  const warnings = lintConfig(config)
+  for (const w of warnings) log.warn({ warning: w }, 'configuration warning')
   const credentialsFile = resolve(opts.dataDir, 'new-credentials.json')
   // Devices that publish over MQTT themselves (not zigbee2mqtt devices, which speak through their bridge), and the bridges.
   const mqttPrincipals = [...config.devices.filter((d) => !d.z2m).map((d) => d.id), ...config.zigbee2mqtt.filter((b) => !b.url).map((b) => b.id)]
@@ -83,11 +97,11 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
   let pagerLines: ReturnType<typeof createPagerLines> | null = null
   const adapterById = new Map(deviceAdapters.map((a) => [a.id, a]))
   // Supervision windows: the device's own override, else its type's declaration; none means not supervised.
-  const windows = new Map(config.devices.flatMap((d) => {
+  const windowsFor = (cfg: Readonly<GatewayConfig>) => new Map(cfg.devices.flatMap((d) => {
     const w = d.supervision ?? adapterById.get(d.type)?.supervision
     return w ? [[d.id, { intervalMs: w.interval_s * 1000, graceMs: w.grace_s * 1000 }] as const] : []
   }))
-  const supervisor = new DeviceSupervisor(windows, clock.now())
+  const supervisor = new DeviceSupervisor(windowsFor(config), clock.now())
   const pipeline = createPipeline({ index, decoders: adapterById, supervisor, types: adapterById, repos, transact: (run, recover) => committer.submit(run, recover), newId, log: log.child({ module: 'gateway.pipeline' }), rejections: counters.rejections, lineUp: (pagerId) => pagerLines?.lineUp(pagerId) ?? true })
 
   const commands = createCommands({ index, repos, transact: (run, recover) => committer.submit(run, recover), lifecycle: pipeline.lifecycle, suppressionDeps: pipeline.suppressionDeps })
@@ -134,6 +148,13 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
     committer.submit(() => repos.audit.append({ at: clock.now(), kind: 'access.refused', actor, detail: { what, reason } })).catch((err: unknown) => log.error({ err }, 'could not audit a refusal'))
   }
 
+  // Configuration changes from the web app and API, applied without a restart (compose/config-apply.ts).
+  const configStore = createConfigStore({ repo: configRepo, ctx: registryContext, audit: repos.audit, transact: (run) => committer.submit(run), now: () => clock.now() }, startup.active)
+  const configChanges = createConfigApplier({
+    store: configStore, index, log: log.child({ module: 'gateway.config' }), now: () => clock.now(), pipeline, windowsFor,
+    setWindows: (w, now) => supervisor.setWindows(w, now), setPagers: (p) => lines.setPagers(p),
+    issueDeviceSecret: deviceSecretIssuer(repos, (run) => committer.submit(run)), resetRule: ruleResetter(repos, (run) => committer.submit(run)),
+  })
   const access = createAccessService({
     accounts: createAccountRepo(db), audit: repos.audit, now: () => clock.now(),
     user: (id) => index.users.get(id), users: () => index.users.values(),
@@ -152,13 +173,16 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
       close: (id, userId, outcome, note) => commands.close(id, userId, outcome, note, clock.now()),
       suppress: (userId, input) => commands.suppress(userId, input, clock.now()),
       unsuppress: (userId, id) => commands.unsuppress(userId, id, clock.now()),
-      replay: (_userId, body) => replayInWorker(dbFile, config, body, registryContext),
+      replay: (_userId, body) => replayInWorker(dbFile, index.config, body, registryContext),
       deviceHealth: (id) => pipeline.deviceHealth(id),
       rotateDevice: (userId, id) => commands.rotateDevice(userId, id, clock.now()),
       revokeDevice: (userId, id) => commands.revokeDevice(userId, id, clock.now()),
       metrics: () => renderMetrics({ ...counters, screens: hub.size, commitBacklog: committer.backlog, brokerRefusals: brokerStats() }) }),
       createBoardApi({ index, alerts: repos.alerts, now: () => clock.now(), deviceHealth: (id) => pipeline.deviceHealth(id), deviceTypes: adapterById }),
-      accountRoutes(index, access)),
+      accountRoutes(index, access),
+      createConfigApi({ index, store: configStore, repo: configRepo, ctx: registryContext, change: (r) => configChanges.change(r),
+        refused: (actor, what, code, reason, issues) => void committer.submit(() => repos.audit.append({ at: clock.now(), kind: 'command.refused', actor, detail: { what, code, reason, issues } })).catch(logFailure('could not audit a refused configuration change')) }),
+      createAuditApi({ index, audit: repos.audit, now: () => clock.now() })),
   })
 
   // Recovery before devices can connect: deadlines that passed while down fire now; the outbox is resent.
@@ -192,7 +216,7 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
   const internalToken = randomBytes(32).toString('base64url')
   // Bridges on an external broker never connect to ours.
   const bridges = Object.fromEntries(config.zigbee2mqtt.filter((b) => !b.url).map((b) => [b.id, b.base_topic]))
-  const siteOf = (principal: string) => index.devices.get(principal)?.site ?? config.zigbee2mqtt.find((b) => b.id === principal)?.site
+  const siteOf = (principal: string) => index.devices.get(principal)?.site ?? index.disabledDevices.get(principal)?.device.site ?? config.zigbee2mqtt.find((b) => b.id === principal)?.site
   const tlsCfg = config.broker.tls
   const devRate = config.broker.device_publish_rate
   const broker = await startBroker({

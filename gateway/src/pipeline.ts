@@ -53,7 +53,8 @@ export interface PipelineDeps {
  */
 export function createPipeline(deps: PipelineDeps) {
   const { index, repos, log } = deps
-  const bindings = bindRules(index.config)
+  // Rebuilt by refreshConfig() when the configuration changes while running (issue 7).
+  let bindings = bindRules(index.config)
   const lifecycle: LifecycleDeps = {
     alerts: repos.alerts,
     notifications: repos.notifications,
@@ -71,10 +72,12 @@ export function createPipeline(deps: PipelineDeps) {
     mayAct: (userId, personId) => userMayAct(index, userId, personId),
   }
   const suppressionDeps = { suppressions: repos.suppressions, audit: repos.audit, newId: () => deps.newId('sp').slice(3) }
-  const checkCtx = {
+  const checkContext = () => ({
     devices: index.devices, maxPayloadBytes: index.config.ingest.max_payload_bytes, bridges: index.config.zigbee2mqtt,
     z2mDevices: new Map(index.config.devices.filter((d) => d.z2m).map((d) => [`${d.z2m!.bridge}/${d.z2m!.friendly_name}`, d])),
-  }
+    disabledDevices: index.disabledDevices,
+  })
+  let checkCtx = checkContext()
   /** Each device's decoder state (zigbee2mqtt edge detection), updated once the message is committed. */
   const decoderStates = new Map<string, unknown>()
   const supervisor = deps.supervisor
@@ -174,7 +177,15 @@ export function createPipeline(deps: PipelineDeps) {
       const b = repos.alerts.nextStepDue()
       return a === null ? b : b === null ? a : Math.min(a, b)
     },
-    bindings,
+    get bindings() {
+      return bindings
+    },
+
+    /** Hot apply (issue 7): rules and device lookups are read again from the index, which was refreshed in place. */
+    refreshConfig(): void {
+      bindings = bindRules(index.config)
+      checkCtx = checkContext()
+    },
 
     /** Validate, journal and process one device message. Resolves once durably committed. */
     async ingest(raw: RawMessage): Promise<IngestOutcome> {

@@ -42,8 +42,11 @@ export function createInMemoryAuditLog(): InMemoryAuditLog {
       const seqs = new Set(rows.filter((r) => r.alertId === alertId && r.eventSeq != null).map((r) => r.eventSeq))
       return rows.filter((r) => r.alertId === alertId || (r.alertId == null && r.eventSeq != null && seqs.has(r.eventSeq))).map((r) => structuredClone(r))
     },
-    search({ kind, deviceId, afterSeq = 0, limit }) {
-      return rows.filter((r) => (kind === undefined || r.kind === kind) && (deviceId === undefined || r.deviceId === deviceId) && r.seq > afterSeq).slice(0, limit).map((r) => structuredClone(r))
+    search({ kind, deviceId, personId, alertId, actor, from, to, afterSeq = 0, limit }) {
+      const keep = (r: (typeof rows)[number]) => (kind === undefined || r.kind === kind) && (deviceId === undefined || r.deviceId === deviceId)
+        && (personId === undefined || r.personId === personId) && (alertId === undefined || r.alertId === alertId)
+        && (actor === undefined || r.actor === actor || r.actor === `user:${actor}`) && (from === undefined || r.at >= from) && (to === undefined || r.at <= to) && r.seq > afterSeq
+      return rows.filter(keep).slice(0, limit).map((r) => structuredClone(r))
     },
   }
 }

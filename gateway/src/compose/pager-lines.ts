@@ -38,6 +38,11 @@ export function createPagerLines(config: Readonly<GatewayConfig>, log: Logger, c
       return p.line ? lines.get(p.line) : soft
     },
     addressOf: (pagerId: string) => pagers.get(pagerId)?.address ?? null,
+    /** Pagers added, changed or disabled while running (issue 7); lines themselves need a restart. */
+    setPagers(list: Readonly<GatewayConfig>['pagers']): void {
+      pagers.clear()
+      for (const p of list) pagers.set(p.id, p)
+    },
     /** A pager without a line (the soft pager) is always up. */
     lineUp(pagerId: string): boolean {
       const p = pagers.get(pagerId)

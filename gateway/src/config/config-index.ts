@@ -7,15 +7,34 @@ export interface ConfigIndex {
   readonly people: ReadonlyMap<string, PersonConfig>
   readonly users: ReadonlyMap<string, UserConfig>
   readonly pagers: ReadonlyMap<string, PagerConfig>
+  /** Devices in the configuration but out of service (disabled, or their person is), with why: their events are refused by name. */
+  readonly disabledDevices: ReadonlyMap<string, { readonly device: DeviceConfig; readonly reason: string }>
 }
 
-export function indexConfig(config: Readonly<GatewayConfig>): ConfigIndex {
+/** `config` is what runs: disabled entities already taken out (config/effective.ts). */
+export function indexConfig(config: Readonly<GatewayConfig>, disabledDevices: ConfigIndex['disabledDevices'] = new Map()): ConfigIndex {
   return {
     config,
     devices: new Map(config.devices.map((d) => [d.id, d])),
     people: new Map(config.people.map((p) => [p.id, p])),
     users: new Map(config.users.map((u) => [u.id, u])),
     pagers: new Map(config.pagers.map((p) => [p.id, p])),
+    disabledDevices: new Map(disabledDevices),
+  }
+}
+
+/**
+ * Hot apply (issue 7): the index is shared by reference across the gateway, so a new configuration is put
+ * into the SAME object and the SAME maps (some modules keep a map, not the index). Runs between two turns of
+ * the event loop, so no unit of work sees half of it.
+ */
+export function refreshIndex(index: ConfigIndex, config: Readonly<GatewayConfig>, disabledDevices: ConfigIndex['disabledDevices']): void {
+  const fresh = indexConfig(config, disabledDevices)
+  ;(index as { config: Readonly<GatewayConfig> }).config = config
+  for (const key of ['devices', 'people', 'users', 'pagers', 'disabledDevices'] as const) {
+    const target = index[key] as Map<string, unknown>
+    target.clear()
+    for (const [k, v] of fresh[key]) target.set(k, v)
   }
 }
 

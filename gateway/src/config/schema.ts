@@ -31,6 +31,16 @@ const site = z.object({
   timezone: z.string().default('Europe/London'),
 }).strict()
 
+/**
+ * What must never happen near a person (the AT team's assessment), e.g. no in-room sounder for someone an
+ * alarm would distress. No output the gateway drives today is in a room, so these are recorded, shown to
+ * staff and checked by any future in-room output; the list is closed so a typo cannot silently mean nothing.
+ */
+export const restrictionKinds = ['no_in_room_sounder', 'no_voice_announcement', 'no_flashing_light'] as const
+
+/** Set by the AT team to take an entity out of service without deleting it: the running gateway treats it as absent. */
+const disabled = z.boolean().optional()
+
 const person = z.object({
   id,
   site: id,
@@ -43,6 +53,8 @@ const person = z.object({
   rules: z.array(ruleSchema).default([]),
   /** How long a "carer present" suppression from a presence button lasts if nobody presses "left". */
   presence_timeout_s: z.number().int().min(60).max(86_400).default(1800),
+  restrictions: z.array(z.enum(restrictionKinds)).optional(),
+  disabled,
 }).strict()
 
 const device = z.object({
@@ -58,6 +70,7 @@ const device = z.object({
   not_reporting_priority: z.enum(['high', 'medium', 'low']).default('medium'),
   /** Priorities for this device's technical events (battery_low, tamper, fault…), overriding its type's. */
   technical_priority: z.record(z.string(), z.enum(['high', 'medium', 'low'])).optional(),
+  disabled,
 }).strict()
 
 /** A zigbee2mqtt bridge publishing on the embedded broker under `base_topic`, authenticated as `id`. */
@@ -77,6 +90,7 @@ const user = z.object({
   role: z.enum(['carer', 'team_leader', 'at_admin', 'auditor']),
   /** Name shown to colleagues ("accepted by Amy"). Staff, not the people cared for. */
   display_name: z.string().min(1).max(40),
+  disabled,
 }).strict()
 
 const pager = z.object({
@@ -91,6 +105,7 @@ const pager = z.object({
   fallback: id.optional(),
   /** Longest message this pager displays; longer text is truncated and the truncation audited. */
   max_length: z.number().int().min(8).max(512).default(80),
+  disabled,
 }).strict()
 
 /** A paging line: a serial port or serial device server, with its protocol's own settings (validated by the driver's schema). */
@@ -141,6 +156,9 @@ const configObject = z
   .strict()
 
 export type GatewayConfig = z.infer<typeof configObject>
+
+/** Per-entity schemas, shared with the web app's forms (the same zod objects the server validates with). */
+export { person as personSchema, device as deviceSchema, user as userSchema, pager as pagerSchema }
 
 /** The full schema: shape plus cross-references against the registries in `ctx`. */
 export function buildConfigSchema(ctx: SchemaContext) {

@@ -7,11 +7,25 @@ import type { Suppression } from './suppression.js'
  * Repository roles the stages need. Stages receive these objects (serialport `binding` style) and never
  * import the store, so they can be tested with in-memory implementations.
  */
+/** Audit search filters (all optional, combined with AND). `actor` matches `user:<id>` when given a bare user id. */
+export interface AuditFilter {
+  readonly kind?: string
+  readonly deviceId?: string
+  readonly personId?: string
+  readonly alertId?: string
+  readonly actor?: string
+  /** Inclusive range of `at`, epoch ms. */
+  readonly from?: number
+  readonly to?: number
+  readonly afterSeq?: number
+  readonly limit: number
+}
+
 export interface AuditLog {
   append(entry: AuditEntry): number
   forAlert(alertId: string): AuditRecord[]
   /** Rows matching every given filter, oldest first, at most `limit`. */
-  search(filter: { kind?: string; deviceId?: string; afterSeq?: number; limit: number }): AuditRecord[]
+  search(filter: AuditFilter): AuditRecord[]
 }
 
 export interface EventJournal {

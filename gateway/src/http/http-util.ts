@@ -24,7 +24,9 @@ export function sendBody(res: ServerResponse, status: number, type: string, body
 /** Errors reach API clients as `{ error: { code, message } }` with the catalogue's status. */
 export function sendError(res: ServerResponse, err: unknown): void {
   const e: GatewayError = isGatewayError(err) ? err : gatewayError('GW_ERR_BUG', [(err as Error).message])
-  sendJson(res, e.status, { error: { code: e.code, message: e.message, ...(Object.keys(e.details).length ? { details: e.details } : {}) } })
+  // Field problems also at the top level (`issues: [{path, message}]`), where pages look for them (web/lib/session.js).
+  const issues = Array.isArray(e.details.issues) ? { issues: e.details.issues } : {}
+  sendJson(res, e.status, { error: { code: e.code, message: e.message, ...issues, ...(Object.keys(e.details).length ? { details: e.details } : {}) } })
 }
 
 /** Read a JSON body of at most `limit` bytes; hostile sizes and bad JSON are refused precisely. */

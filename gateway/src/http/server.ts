@@ -32,7 +32,7 @@ export interface HttpServerDeps {
 }
 
 /** Pages served at fixed paths; everything else static is under /assets/. */
-const pages: Record<string, string> = { '/pager': 'pager.html', '/board': 'board.html', '/login': 'login.html', '/setup': 'setup.html', '/password': 'password.html' }
+const pages: Record<string, string> = { '/pager': 'pager.html', '/board': 'board.html', '/login': 'login.html', '/setup': 'setup.html', '/password': 'password.html', '/admin': 'admin.html' }
 const WS_PROTOCOL = 'care-gateway.v1'
 
 /** Start the HTTP + WebSocket server (dashboard, soft pager, API). */

@@ -31,6 +31,8 @@ export interface CheckContext {
   readonly bridges: readonly BridgeView[]
   /** `<bridge id>/<friendly name>` → device. */
   readonly z2mDevices: ReadonlyMap<string, DeviceConfig>
+  /** Devices out of service (issue 7), with why: refused by name rather than as unknown. */
+  readonly disabledDevices?: ReadonlyMap<string, { readonly device: DeviceConfig; readonly reason: string }>
 }
 
 /**
@@ -48,10 +50,13 @@ export function checkMessage(raw: RawMessage, ctx: CheckContext): CheckResult {
   const deviceId = topic?.deviceId ?? null
   const fail = (error: GatewayError): CheckResult => ({ ok: false, error, deviceId })
   if (!topic) return fail(gatewayError('GW_ERR_INPUT_BAD_TOPIC', [raw.topic]))
-  const device = ctx.devices.get(topic.deviceId)
+  const off = ctx.devices.has(topic.deviceId) ? undefined : ctx.disabledDevices?.get(topic.deviceId)
+  const device = ctx.devices.get(topic.deviceId) ?? off?.device
   if (!device) return fail(gatewayError('GW_ERR_INPUT_UNKNOWN_DEVICE', [topic.deviceId]))
   if (device.site !== topic.siteId) return fail(gatewayError('GW_ERR_INPUT_WRONG_SITE', [device.id, device.site, topic.siteId]))
   if (raw.principal !== device.id) return fail(gatewayError('GW_ERR_INPUT_FOREIGN_DEVICE', [raw.principal ?? '(anonymous)', device.id]))
+  // Checked after who is speaking, so spoofing is still reported as such; a disabled device's liveness is moot.
+  if (off) return status ? { ok: 'ignore', reason: 'liveness of a disabled device' } : fail(gatewayError('GW_ERR_INPUT_DEVICE_DISABLED', [device.id, off.reason]))
   return { ok: true, message: { raw, device, topicSuffix: status ? 'status' : null } }
 }
 

@@ -26,7 +26,7 @@ export const ladderStepSchema = z
   .strict()
 
 export const ladderSchema = z
-  .object({ site: id, priority: z.enum(priorities), steps: z.array(ladderStepSchema).min(1, 'a ladder needs at least one step') })
+  .object({ site: id, priority: z.enum(priorities), steps: z.array(ladderStepSchema).min(1, 'a ladder needs at least one step'), disabled: z.boolean().optional() })
   .strict()
 
 export const shiftSchema = z
@@ -37,6 +37,8 @@ export const shiftSchema = z
     to: localTime,
     /** Days the shift STARTS on (a 19:00–07:00 shift on "fri" ends Saturday morning). Default every day. */
     days: z.array(z.enum(weekdays)).min(1).optional(),
+    /** Set to take the shift out of the rota without deleting it. */
+    disabled: z.boolean().optional(),
   })
   .strict()
   .refine((s) => s.from !== s.to, { message: 'a shift from a time to the same time has zero length' })

@@ -37,6 +37,8 @@ const common = {
     })
     .strict()
     .optional(),
+  /** Set to stop evaluating the rule without deleting it (kept in the configuration and its history). */
+  disabled: z.boolean().optional(),
 }
 
 /** Alert if the start condition is not cancelled within `delay_s` (out of bed → not back within N s). */

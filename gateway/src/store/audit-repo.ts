@@ -16,9 +16,12 @@ export function createAuditRepo(db: Db): AuditLog {
     UNION
     SELECT a.* FROM audit a WHERE a.event_seq IN (SELECT DISTINCT event_seq FROM audit WHERE alert_id = @id AND event_seq IS NOT NULL) AND a.alert_id IS NULL
     ORDER BY seq`)
-  const search = db.prepare(`SELECT * FROM audit WHERE (@kind IS NULL OR kind = @kind) AND (@deviceId IS NULL OR device_id = @deviceId) AND seq > @afterSeq ORDER BY seq LIMIT @limit`)
+  const search = db.prepare(`SELECT * FROM audit WHERE (@kind IS NULL OR kind = @kind) AND (@deviceId IS NULL OR device_id = @deviceId)
+    AND (@personId IS NULL OR person_id = @personId) AND (@alertId IS NULL OR alert_id = @alertId)
+    AND (@actor IS NULL OR actor = @actor OR actor = 'user:' || @actor) AND (@from IS NULL OR at >= @from) AND (@to IS NULL OR at <= @to)
+    AND seq > @afterSeq ORDER BY seq LIMIT @limit`)
   return {
-    search: (f) => (search.all({ kind: f.kind ?? null, deviceId: f.deviceId ?? null, afterSeq: f.afterSeq ?? 0, limit: f.limit }) as Row[]).map(toRecord),
+    search: (f) => (search.all({ kind: f.kind ?? null, deviceId: f.deviceId ?? null, personId: f.personId ?? null, alertId: f.alertId ?? null, actor: f.actor ?? null, from: f.from ?? null, to: f.to ?? null, afterSeq: f.afterSeq ?? 0, limit: f.limit }) as Row[]).map(toRecord),
     append(e: AuditEntry): number {
       const r = insert.run(e.at, e.kind, e.actor, e.alertId ?? null, e.deviceId ?? null, e.personId ?? null, e.eventSeq ?? null, JSON.stringify(e.detail))
       return Number(r.lastInsertRowid)

@@ -29,10 +29,19 @@ export class DeviceSupervisor {
   private readonly tracks = new Map<string, Track>()
 
   constructor(
-    private readonly windows: ReadonlyMap<string, Window>,
+    private windows: ReadonlyMap<string, Window>,
     startedAt: number,
   ) {
     for (const id of windows.keys()) this.tracks.set(id, { lastSeen: startedAt, silent: false, restoredAt: null, battery: null })
+  }
+
+  /**
+   * The configuration changed while running (issue 7): a new device's window starts now, a device without a window (taken
+   * out, or supervision switched off) is no longer checked, and a changed window applies from the next check.
+   */
+  setWindows(windows: ReadonlyMap<string, Window>, now: number): void {
+    this.windows = windows
+    for (const id of windows.keys()) if (!this.tracks.has(id)) this.tracks.set(id, { lastSeen: now, silent: false, restoredAt: null, battery: null })
   }
 
   /** A message from the device at `at`. */
