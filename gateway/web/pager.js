@@ -1,9 +1,10 @@
 // @ts-check
 // The carer's soft pager: open alerts as cards with a big Accept button, Decline,
-// and Done (close with an outcome). Card markup and updates live in pager-card.js;
-// this file owns the requests to the gateway and the list.
+// and Done (close with an outcome). Card markup and updates live in pager-card.js,
+// the repeating alarm in pager-alarm.js; this file owns the requests to the gateway and the list.
 import { startPage, byId, formatAge, humanise, OPEN_STATES, WAITING_STATES, OUTCOME_TEXT } from './lib/live.js';
 import { newCard, fillCard, setFormOpen, isFormOpen, readCloseForm } from './lib/pager-card.js';
+import { createAlarm } from './lib/pager-alarm.js';
 
 /** @typedef {import('./lib/live.js').AlertView} AlertView */
 /** @typedef {import('./lib/live.js').NotificationView} NotificationView */
@@ -12,27 +13,36 @@ import { newCard, fillCard, setFormOpen, isFormOpen, readCloseForm } from './lib
 /** @typedef {{alertId: string, action: Action, label?: string}} Pending */
 
 const list = byId('alerts'), empty = byId('empty'), status = byId('status'), heading = byId('alerts-heading');
-const soundBtn = byId('enable-sound');
+const announcer = byId('alert-announcer');
 const template = /** @type {HTMLTemplateElement} */ (byId('card-template'));
 const baseTitle = document.title;
 
 /** @type {Map<string, HTMLElement>} */ const cards = new Map();
 /** Last request outcome per alert, shown on its card. @type {Map<string, Outcome>} */ const outcomes = new Map();
 /** request_id -> what was asked, for requests awaiting a result. @type {Map<string, Pending>} */ const pending = new Map();
-/** Alerts this screen has already announced, so updates do not beep again. */ const seen = new Set();
+/** Alerts this screen has already announced, so updates do not announce again. */ const seen = new Set();
+/** Alerts this carer declined here: they stop ringing on this screen (the ladder has moved on). */ const declined = new Set();
 /** Notifications reported as delivered on the current connection. */ let delivered = new Set();
 let requestSeq = 0;
-/** @type {AudioContext|null} */ let audio = null;
 
-const live = startPage({
+const alarm = createAlarm({
+  box: byId('sound'), state: byId('sound-state'), button: byId('enable-sound'), indicator: byId('alarm'),
+  describe: (ids) => {
+    const rooms = ids.map((id) => live?.store.alerts.get(id)?.room_code ?? '?').join(', ');
+    return `Alarm: ${rooms} waiting for someone to go. Accept to stop it.`;
+  },
+});
+
+const live = await startPage({
+  roles: ['carer', 'team_leader'],
   onMessage(m) {
     if (m.type === 'snapshot') {
       // New connection: the server may have lost earlier "delivered" sends, so report again.
       delivered = new Set();
       for (const [id, o] of outcomes) if (o.unconfirmed) outcomes.delete(id); // the snapshot now shows the truth
-      /** @type {NotificationView[]} */ (m.notifications ?? []).forEach(ackDelivery);
+      /** @type {NotificationView[]} */ (m.notifications ?? []).forEach(onNotification);
       render();
-    } else if (m.type === 'notification') ackDelivery(m.notification);
+    } else if (m.type === 'notification') onNotification(m.notification);
     else if (m.type === 'result') onResult(/** @type {import('./lib/live.js').ResultMessage} */ (m));
   },
   onDown() {
@@ -43,15 +53,18 @@ const live = startPage({
     pending.clear();
     render();
   },
-  // The next person to sign in on this phone must hear about every open alert.
-  onSignedOut() { status.textContent = ''; seen.clear(); pending.clear(); },
 });
-live.store.subscribe(render);
+live?.store.subscribe(render);
 
-/** Tell the gateway the page is on screen (render has already run by now). @param {NotificationView} n */
-function ackDelivery(n) {
+/**
+ * Tell the gateway the page is on screen (render has already run by now). A new page for an alert this
+ * carer declined means the ladder came back to them: it rings again.
+ * @param {NotificationView} n
+ */
+function onNotification(n) {
   if ((n.state !== 'queued' && n.state !== 'sent') || delivered.has(n.id)) return;
-  if (live.send({ type: 'delivered', notification_id: n.id })) delivered.add(n.id);
+  declined.delete(n.alert_id);
+  if (live?.send({ type: 'delivered', notification_id: n.id })) delivered.add(n.id);
 }
 
 const DONE_TEXT = {
@@ -66,6 +79,7 @@ function onResult(m) {
   const p = pending.get(m.request_id);
   if (!p) return; // not ours, or already given up on
   pending.delete(m.request_id);
+  if (m.ok && p.action === 'decline') declined.add(p.alertId);
   // A closed alert leaves the list, so its confirmation goes to the page-level status region.
   if (m.ok && p.action === 'close') status.textContent = `Alert closed: ${p.label}.`;
   if (cards.has(p.alertId)) {
@@ -81,7 +95,7 @@ const busy = (alertId) => [...pending.values()].some((p) => p.alertId === alertI
 
 /** @param {string} alertId @param {Action} action @param {{outcome?: string, note?: string}} [extra] @param {string} [label] */
 function request(alertId, action, extra = {}, label) {
-  if (busy(alertId)) return; // one request per card at a time
+  if (!live || busy(alertId)) return; // one request per card at a time
   const requestId = `r${++requestSeq}`;
   if (live.send({ type: action, alert_id: alertId, ...extra, request_id: requestId })) {
     pending.set(requestId, { alertId, action, label });
@@ -95,7 +109,7 @@ function request(alertId, action, extra = {}, label) {
 list.addEventListener('click', (ev) => {
   const btn = /** @type {HTMLElement|null} */ (/** @type {HTMLElement} */ (ev.target).closest('[data-action]'));
   const el = btn?.closest('li'), id = el?.dataset.alertId, action = btn?.dataset.action;
-  if (!el || !id) return;
+  if (!el || !id || btn?.getAttribute('aria-disabled') === 'true') return;
   if (action === 'accept' || action === 'decline') request(id, action);
   else if (action === 'done') setFormOpen(el, !isFormOpen(el));
   // 'close' is the form's submit button: handled by the submit listener below.
@@ -107,12 +121,22 @@ list.addEventListener('submit', (ev) => {
   if (!el || !id || busy(id)) return;
   const choice = readCloseForm(el);
   if (!choice) return;
-  const a = live.store.alerts.get(id);
+  const a = live?.store.alerts.get(id);
   const label = `${a?.room_code ?? id}, ${OUTCOME_TEXT[choice.outcome]}`;
   request(id, 'close', choice.note ? choice : { outcome: choice.outcome }, label);
 });
 
+/** @param {AlertView} a  Nobody has accepted yet: the gateway is still paging people. */
+const isWaiting = (a) => WAITING_STATES.includes(a.state) && !a.accepted_by;
+/**
+ * Rings until accepted: every waiting care alert and every technical alert above low priority. A low-
+ * priority technical alert (a battery to change soon) is shown and announced but does not ring all night.
+ * @param {AlertView} a
+ */
+const rings = (a) => isWaiting(a) && !declined.has(a.id) && !(a.kind === 'technical' && a.priority === 'low');
+
 function render() {
+  if (!live) return;
   const now = Date.now(), me = live.user();
   const open = [...live.store.alerts.values()]
     .filter((a) => OPEN_STATES.includes(a.state))
@@ -123,59 +147,25 @@ function render() {
     if (el.contains(document.activeElement)) heading.focus(); // do not drop focus to <body>
     el.remove(); cards.delete(id); outcomes.delete(id);
   }
+  for (const id of declined) if (!keep.has(id)) declined.delete(id);
+  const ringing = open.filter(rings).map((a) => a.id);
   /** @type {AlertView[]} */ const fresh = [];
   open.forEach((a, i) => {
     let el = cards.get(a.id);
     if (!el) { el = newCard(template, a.id); cards.set(a.id, el); }
-    fillCard(el, a, { now, myId: me?.id, busy: busy(a.id), result: outcomes.get(a.id) });
+    fillCard(el, a, { now, myId: me.id, busy: busy(a.id), result: outcomes.get(a.id), ringing: ringing.includes(a.id) });
     if (list.children[i] !== el) list.insertBefore(el, list.children[i] ?? null);
-    // Only an alert that still needs someone to go is news; a cancelled one does not beep.
+    // Only an alert that still needs someone to go is news; a cancelled one is not announced.
     if (!seen.has(a.id)) { seen.add(a.id); if (isWaiting(a)) fresh.push(a); }
   });
   empty.hidden = open.length > 0;
   const waiting = open.filter(isWaiting).length;
   document.title = waiting ? `(${waiting}) ${baseTitle}` : baseTitle; // visible in a background tab
-  if (fresh.length) announce(fresh);
-}
-
-/** @param {AlertView} a */
-function isWaiting(a) { return WAITING_STATES.includes(a.state) && !a.accepted_by; }
-
-/** @param {AlertView[]} fresh */
-function announce(fresh) {
-  status.textContent = fresh
-    .map((a) => `New alert: ${a.room_code}, ${humanise(a.alert_class)}, ${a.priority} priority.`).join(' ');
-  for (const a of fresh) {
-    const el = cards.get(a.id);
-    el?.classList.add('flash');
-    el?.addEventListener('animationend', () => el.classList.remove('flash'), { once: true });
+  if (fresh.length) {
+    announcer.textContent = fresh.map((a) => `New alert: ${a.room_code}, ${humanise(a.alert_class)}, ${a.priority} priority.`).join(' ');
   }
-  beep();
-  navigator.vibrate?.([200, 100, 200]);
+  alarm.set(ringing);
 }
-
-function beep() {
-  if (!audio || audio.state !== 'running') return;
-  const t = audio.currentTime, osc = audio.createOscillator(), gain = audio.createGain();
-  osc.frequency.value = 880;
-  // Short ramps avoid the click of a hard start/stop.
-  gain.gain.setValueAtTime(0.0001, t);
-  gain.gain.exponentialRampToValueAtTime(0.4, t + 0.02);
-  gain.gain.exponentialRampToValueAtTime(0.0001, t + 0.4);
-  osc.connect(gain).connect(audio.destination);
-  osc.start(t); osc.stop(t + 0.45);
-}
-
-// Browsers only allow audio after a user gesture, so sound is an explicit
-// choice; the button comes back if the OS suspends audio (e.g. a phone call).
-const syncSoundButton = () => { soundBtn.hidden = audio?.state === 'running'; };
-soundBtn.addEventListener('click', async () => {
-  try { audio ??= new AudioContext(); await audio.resume(); }
-  catch { status.textContent = 'Sound is not available on this device.'; return; }
-  audio.onstatechange = syncSoundButton;
-  syncSoundButton();
-  if (soundBtn.hidden) { heading.focus(); beep(); status.textContent = 'Sound on. New alerts will beep.'; }
-});
 
 // Ages are relative, so refresh them even when nothing else changes.
 setInterval(() => {

@@ -1,20 +1,23 @@
 // @ts-check
-// Shared by the pager and the board: access token, the live WebSocket, and a
-// small store of alerts. Pages only render; they never talk to the socket directly
-// except through `send`.
+// Shared by the pager and the board: sign-in (a session cookie, via session.js), the live WebSocket, and
+// a small store of alerts. Pages only render; they never talk to the socket directly except through `send`.
+import { goToSignIn, requireSignIn, signOut } from './session.js';
 
+/** @typedef {import('./session.js').Role} Role */
+/** @typedef {import('./session.js').Session} Session */
 /** @typedef {{id: string, display_name: string}} Person */
 /** @typedef {{id: string, role: string, display_name: string}} User */
 /** @typedef {'real'|'false_alarm'|'test'|'device_fault'} AlertOutcome */
 /**
- * @typedef {{id: string, site_id: string, person_id: string, room_code: string,
+ * @typedef {{id: string, site_id: string, person_id: string|null, room_code: string,
+ *   device_id?: string|null, kind?: string,
  *   alert_class: string, priority: 'high'|'medium'|'low',
  *   state: 'new'|'active'|'escalated'|'acknowledged'|'resolved'|'cancelled'|'closed',
  *   raised_at: string, updated_at: string, accepted_by: Person|null,
  *   accepted_at: string|null, trigger_count: number,
  *   escalation_step: number, next_step_at: string|null,
  *   resolved_by: string|null, resolved_at: string|null, closed_by: string|null, closed_at: string|null,
- *   outcome: AlertOutcome|null, outcome_note: string|null}} AlertView
+ *   outcome: AlertOutcome|null, outcome_note: string|null, restrictions?: string[]}} AlertView
  */
 /**
  * @typedef {{id: string, alert_id: string, pager_id: string, state: string,
@@ -24,10 +27,6 @@
 /** @typedef {{type: string, [key: string]: any}} ServerMessage */
 /** @typedef {'snapshot'|'alert'|'notification'} ChangeKind */
 
-const TOKEN_KEY = 'care-gateway.token';
-// Base64url and dots only: anything else is not a token and would make the WebSocket
-// constructor throw (subprotocols must be HTTP tokens).
-const TOKEN_SHAPE = /^[A-Za-z0-9._-]+$/; // <user_id>.<secret>
 /** Nobody has accepted yet: the gateway is still paging people. */
 export const WAITING_STATES = ['new', 'active', 'escalated'];
 // Open = still needs a carer. A cancelled alert (source cleared before anyone attended) is open
@@ -35,16 +34,12 @@ export const WAITING_STATES = ['new', 'active', 'escalated'];
 export const OPEN_STATES = [...WAITING_STATES, 'acknowledged', 'cancelled'];
 /** @type {Record<AlertOutcome, string>} */
 export const OUTCOME_TEXT = { real: 'Real', false_alarm: 'False alarm', test: 'Test', device_fault: 'Device fault' };
-
-/** Take `#token=` from the URL once, then wipe it so it is not left in history or on screen. */
-function takeToken() {
-  const match = /(?:^#|&)token=([^&]+)/.exec(location.hash);
-  if (match && match[1]) {
-    sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(match[1]));
-    history.replaceState(null, '', location.pathname + location.search);
-  }
-  return sessionStorage.getItem(TOKEN_KEY);
-}
+/** @type {Record<string, string>} */
+export const ROLE_TEXT = { carer: 'carer', team_leader: 'team leader', at_admin: 'AT admin', auditor: 'auditor' };
+/** The subprotocol the gateway speaks; the session cookie goes with the upgrade request by itself. */
+const WS_PROTOCOL = 'care-gateway.v1';
+/** Close code: the gateway refused the session at the upgrade (signed out elsewhere, expired). */
+const CLOSE_SIGNED_OUT = 4401;
 
 /** Alerts and this user's notifications, keyed by id. A snapshot replaces everything. */
 export function createStore() {
@@ -75,10 +70,9 @@ export function createStore() {
  * One logical connection that survives drops: reconnects with exponential
  * backoff (0.5 s doubling to 10 s, jittered so a ward of phones does not
  * reconnect in lockstep after a gateway restart). Stops for good on 4401.
- * @param {string} token
  * @param {{onMessage: (m: ServerMessage) => void, onDown: () => void, onRefused: () => void}} h
  */
-function connectLive(token, h) {
+function connectLive(h) {
   /** @type {WebSocket|null} */ let ws = null;
   let attempt = 0;
   /** @type {ReturnType<typeof setTimeout>|undefined} */ let timer;
@@ -100,9 +94,7 @@ function connectLive(token, h) {
   function open() {
     clearTimeout(timer); timer = undefined;
     const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
-    let sock;
-    try { sock = new WebSocket(url, ['care-gateway.v1', 'bearer.' + token]); }
-    catch { stopped = true; h.onRefused(); return; } // malformed token: retrying cannot help
+    const sock = new WebSocket(url, [WS_PROTOCOL]);
     ws = sock;
     lastHeard = Date.now();
     sock.onmessage = (ev) => {
@@ -116,9 +108,9 @@ function connectLive(token, h) {
     sock.onclose = (ev) => {
       if (sock !== ws) return;
       ws = null;
+      if (ev.code === CLOSE_SIGNED_OUT) { stopped = true; clearInterval(watchdog); h.onRefused(); return; }
       h.onDown();
       if (stopped) return;
-      if (ev.code === 4401) { stopped = true; h.onRefused(); return; }
       const base = Math.min(10_000, 500 * 2 ** attempt++);
       timer = setTimeout(open, base / 2 + Math.random() * (base / 2));
     };
@@ -157,25 +149,31 @@ export function formatAge(iso, now) {
   return `${d} day${d === 1 ? '' : 's'} ago`;
 }
 
+/** A duration in words for timers and figures: "45 s", "3 min 05 s", "2 h 10 min". @param {number} seconds */
+export function formatDuration(seconds) {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${String(s % 60).padStart(2, '0')} s`;
+  return `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
 /** @param {string} s  "bed_exit" -> "Bed exit" */
 export function humanise(s) {
   const t = s.replace(/[_-]+/g, ' ').trim();
   return t.charAt(0).toUpperCase() + t.slice(1);
 }
 
-/**
- * Wires the parts both pages share: #connection banner, #token-form, #sign-out,
- * #user and #main. Returns the store and a `send` for page actions.
- * @param {{onMessage?: (m: ServerMessage) => void, onDown?: () => void, onSignedOut?: () => void}} [hooks]
- */
-export function startPage(hooks = {}) {
-  const store = createStore();
-  const banner = byId('connection'), form = /** @type {HTMLFormElement} */ (byId('token-form'));
-  const input = /** @type {HTMLInputElement} */ (byId('token-input'));
-  const formMsg = byId('token-message'), signOut = byId('sign-out'), userEl = byId('user'), main = byId('main');
-  /** @type {ReturnType<typeof connectLive>|null} */ let conn = null;
-  /** @type {User|null} */ let user = null;
+const clock = new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' });
 
+/**
+ * Wires the parts both pages share: sign-in for `roles`, the #connection banner, #sign-out, #user,
+ * #role-refused and #main. Resolves to the store and a `send` for page actions, or to null when the page
+ * is not for this user (on the way to sign in, or the wrong role: #role-refused says so).
+ * @param {{roles: Role[], onMessage?: (m: ServerMessage) => void, onDown?: () => void}} opts
+ */
+export async function startPage(opts) {
+  const banner = byId('connection'), userEl = byId('user'), main = byId('main'), signOutBtn = byId('sign-out');
   /** @param {boolean} up @param {string} text @param {boolean} [urgent] */
   function setBanner(up, text, urgent = !up) {
     banner.dataset.connected = String(up);
@@ -184,59 +182,73 @@ export function startPage(hooks = {}) {
     banner.textContent = text;
   }
 
-  /** @param {string} message */
-  function showSignedOut(message) {
-    conn?.close(); conn = null; user = null;
-    sessionStorage.removeItem(TOKEN_KEY);
-    store.replace([], []); // never leave alert data on screen without a valid token
-    main.hidden = true; signOut.hidden = true; form.hidden = false;
-    userEl.textContent = 'Not signed in';
-    formMsg.textContent = message;
-    setBanner(false, 'Not connected — sign in with your access token', false);
-    input.value = ''; input.focus();
-    hooks.onSignedOut?.();
+  const session = await signIn(setBanner);
+  if (!session) return null;
+  // "Signed in as" is for screen readers; on a phone's narrow header the name and role say enough.
+  const lead = document.createElement('span');
+  lead.className = 'visually-hidden';
+  lead.textContent = 'Signed in as ';
+  userEl.replaceChildren(lead, `${session.user.display_name} (${ROLE_TEXT[session.user.role] ?? session.user.role})`);
+  signOutBtn.hidden = false;
+  /** @type {ReturnType<typeof connectLive>|null} */ let conn = null;
+  signOutBtn.addEventListener('click', () => { conn?.close(); void signOut(); });
+  if (!opts.roles.includes(session.user.role)) {
+    // Signed in, but this page is not theirs: say so plainly rather than show an empty screen.
+    byId('role-refused').hidden = false;
+    byId('role-name').textContent = ROLE_TEXT[session.user.role] ?? session.user.role;
+    setBanner(false, 'Not connected — this page is not available for your role', false);
+    return null;
   }
 
-  /** @param {string} token */
-  function start(token) {
-    form.hidden = true; main.hidden = false; signOut.hidden = false; formMsg.textContent = '';
-    setBanner(false, 'Connecting…', false);
-    conn = connectLive(token, {
-      onRefused: () => showSignedOut('Access token refused. Paste a current token to sign in again.'),
-      onDown: () => { setBanner(false, 'Connection lost — reconnecting…'); hooks.onDown?.(); },
-      onMessage: (m) => {
-        if (m.type === 'hello') { user = m.user; userEl.textContent = `Signed in as ${m.user.display_name}`; }
-        else if (m.type === 'snapshot') {
-          store.replace(m.alerts ?? [], m.notifications ?? []);
-          // "Live" only once we hold the server's full state, not merely an open socket.
-          setBanner(true, 'Live');
-        } else if (m.type === 'alert') store.upsertAlert(m.alert);
-        else if (m.type === 'notification') store.upsertNotification(m.notification);
-        hooks.onMessage?.(m);
-      },
-    });
-  }
-
-  form.addEventListener('submit', (ev) => {
-    ev.preventDefault();
-    // Accept a pasted sign-in link as well as a bare token.
-    const raw = input.value.trim(), token = (/token=([^&\s]+)/.exec(raw)?.[1]) ?? raw;
-    if (!TOKEN_SHAPE.test(token)) { formMsg.textContent = 'That does not look like an access token.'; input.focus(); return; }
-    sessionStorage.setItem(TOKEN_KEY, token);
-    input.value = '';
-    start(token);
+  const store = createStore();
+  let lastLive = 0;
+  main.hidden = false;
+  setBanner(false, 'Connecting…', false);
+  conn = connectLive({
+    // The session ended (signed out elsewhere, expired, revoked): nothing on screen may stay.
+    onRefused: () => { store.replace([], []); main.hidden = true; goToSignIn(); },
+    onDown: () => {
+      const since = lastLive ? ` Last live update ${clock.format(lastLive)}; alerts shown may be out of date.` : '';
+      setBanner(false, `Connection lost — reconnecting…${since}`);
+      opts.onDown?.();
+    },
+    onMessage: (m) => {
+      if (m.type === 'snapshot') {
+        store.replace(m.alerts ?? [], m.notifications ?? []);
+        // "Live" only once we hold the server's full state, not merely an open socket.
+        setBanner(true, 'Live');
+      } else if (m.type === 'alert') store.upsertAlert(m.alert);
+      else if (m.type === 'notification') store.upsertNotification(m.notification);
+      if (banner.dataset.connected === 'true') lastLive = Date.now();
+      opts.onMessage?.(m);
+    },
   });
-  signOut.addEventListener('click', () => showSignedOut('Signed out.'));
   // Phones drop sockets in the background; do not make the carer wait out the backoff.
   addEventListener('online', () => conn?.retryNow());
   document.addEventListener('visibilitychange', () => { if (!document.hidden) conn?.retryNow(); });
-
-  const token = takeToken();
-  if (token) start(token); else showSignedOut('');
   return {
     store,
+    session,
     /** @param {object} msg */
     send: (msg) => conn?.send(msg) ?? false,
-    user: () => user,
+    user: () => session.user,
   };
+}
+
+/**
+ * The session (any role), or null while on the way to the sign-in page. A gateway that cannot be reached
+ * is retried with backoff, with the banner saying so, rather than leaving a blank page.
+ * @param {(up: boolean, text: string, urgent?: boolean) => void} setBanner
+ * @returns {Promise<Session|null>}
+ */
+async function signIn(setBanner) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await requireSignIn();
+    } catch (err) {
+      const wait = Math.min(10_000, 1000 * 2 ** attempt);
+      setBanner(false, `Cannot reach the gateway (${err instanceof Error ? err.message : 'error'}) — retrying…`);
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
 }

@@ -4,14 +4,21 @@
 // role=status region all survive live updates.
 import { formatAge, humanise, WAITING_STATES } from './live.js';
 
+/** What must never happen near a person (set by the AT team), in words for the carer on the way. */
+const RESTRICTION_TEXT = /** @type {Record<string, string>} */ ({
+  no_in_room_sounder: 'no sounder in the room',
+  no_voice_announcement: 'no voice announcements',
+  no_flashing_light: 'no flashing lights',
+});
+
 /** @typedef {import('./live.js').AlertView} AlertView */
 /** @typedef {{ok: boolean, text: string, code?: string, unconfirmed?: boolean}} Outcome */
-/** @typedef {{now: number, myId?: string, busy: boolean, result?: Outcome}} CardContext */
+/** @typedef {{now: number, myId?: string, busy: boolean, result?: Outcome, ringing?: boolean}} CardContext */
 
 const STATE_TEXT = {
-  new: 'New — waiting for someone to accept',
-  active: 'Active — waiting for someone to accept',
-  escalated: 'Escalated — still not accepted',
+  new: 'Nobody attending yet — waiting for someone to accept',
+  active: 'Nobody attending yet — waiting for someone to accept',
+  escalated: 'Escalated — nobody attending yet',
   acknowledged: 'Acknowledged',
   cancelled: 'Source cleared — close with an outcome',
 };
@@ -51,6 +58,7 @@ export function fillCard(el, a, c) {
   const hadFocus = focused instanceof HTMLElement && focused !== el && el.contains(focused);
   el.dataset.state = a.state;
   el.dataset.priority = a.priority;
+  el.dataset.ringing = String(!!c.ringing);
   q(el, '.card-room').textContent = a.room_code;
   q(el, '.card-class').textContent = humanise(a.alert_class);
   q(el, '.card-priority').textContent = `${humanise(a.priority)} priority`;
@@ -63,11 +71,14 @@ export function fillCard(el, a, c) {
   // Anyone who can see a cancelled alert may close it: it needs an outcome, not a particular carer.
   const closable = mine || a.state === 'cancelled';
   q(el, '.card-state').textContent = a.state !== 'cancelled' && a.accepted_by
-    ? `Accepted by ${a.accepted_by.display_name}${mine ? ' (you)' : ''}`
+    ? `Attending: ${a.accepted_by.display_name}${mine ? ' (you)' : ''}`
     : STATE_TEXT[/** @type {keyof STATE_TEXT} */ (a.state)] ?? humanise(a.state);
   const step = q(el, '.card-step');
   step.hidden = !waiting;
   step.textContent = `Escalation step ${a.escalation_step}`;
+  const restrictions = q(el, '.card-restrictions'), must = Array.isArray(a.restrictions) ? a.restrictions : [];
+  restrictions.hidden = must.length === 0;
+  restrictions.textContent = must.length ? `Take care: ${must.map((r) => RESTRICTION_TEXT[r] ?? humanise(r)).join('; ')}.` : '';
 
   q(el, '[data-action="accept"]').hidden = !waiting;
   q(el, '[data-action="decline"]').hidden = !waiting;
