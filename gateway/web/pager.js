@@ -37,6 +37,7 @@ const live = await startPage({
   roles: ['carer', 'team_leader'],
   onMessage(m) {
     if (m.type === 'snapshot') {
+      empty.textContent = 'No open alerts.';
       // New connection: the server may have lost earlier "delivered" sends, so report again.
       delivered = new Set();
       for (const [id, o] of outcomes) if (o.unconfirmed) outcomes.delete(id); // the snapshot now shows the truth
@@ -51,6 +52,8 @@ const live = await startPage({
       outcomes.set(alertId, { ok: false, unconfirmed: true, text: 'Not confirmed — connection lost. Check this alert when the banner says Live.' });
     }
     pending.clear();
+    // "No open alerts" is only true of a live screen.
+    empty.textContent = 'No open alerts at the last update; new ones cannot arrive until the connection is back.';
     render();
   },
 });

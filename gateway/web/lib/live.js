@@ -176,6 +176,8 @@ export async function startPage(opts) {
   const banner = byId('connection'), userEl = byId('user'), main = byId('main'), signOutBtn = byId('sign-out');
   /** @param {boolean} up @param {string} text @param {boolean} [urgent] */
   function setBanner(up, text, urgent = !up) {
+    // Every failed reconnect reports "down" again: say it once, not once per retry.
+    if (banner.dataset.connected === String(up) && banner.textContent === text) return;
     banner.dataset.connected = String(up);
     // Assertive only when a connection is lost; "Live" should not interrupt anyone.
     banner.setAttribute('role', urgent ? 'alert' : 'status');
