@@ -13,7 +13,8 @@ const artifacts = join(repoRoot, 'test-artifacts')
 /**
  * The e2e configuration plus what the board shows: a rota with Bob on shift all day (two shifts, since a
  * shift may not run from a time to the same time) and Amy not on shift; the presence button supervised
- * with a 1 s window, so it is reported offline moments after start (it never speaks in this test).
+ * with a 1 s window, so it is reported offline moments after start (it never speaks in this test); R14's
+ * resident must not have a sounder in the room.
  */
 function boardConfig(): string {
   const cfg = JSON.parse(readFileSync(join(repoRoot, 'test', 'fixtures', 'e2e-config.json'), 'utf8'))
@@ -23,6 +24,8 @@ function boardConfig(): string {
   ]
   // Low priority: shown on the pagers, but it does not ring (only the seizure alarm should, below).
   Object.assign(cfg.devices.find((d: { id: string }) => d.id === 'btn-r12'), { supervision: { interval_s: 1, grace_s: 0 }, not_reporting_priority: 'low' })
+  // What must never happen near R14's resident: the carer on the way sees it on the card.
+  cfg.people.find((p: { id: string }) => p.id === 'p-002').restrictions = ['no_in_room_sounder']
   const file = join(mkdtempSync(join(tmpdir(), 'gw-board-')), 'config.json')
   writeFileSync(file, JSON.stringify(cfg))
   return file
@@ -102,7 +105,7 @@ describe('soft pager and live board in real browsers', () => {
     await card.waitFor()
     const alertId = (await card.getAttribute('data-alert-id'))!
     const text = await card.innerText()
-    for (const part of ['R14', 'SEIZURE', 'High priority', 'raised just now', 'Nobody attending yet', 'Escalation step 1']) expect(text).toContain(part)
+    for (const part of ['R14', 'SEIZURE', 'High priority', 'raised just now', 'Nobody attending yet', 'Escalation step 1', 'Take care: no sounder in the room.']) expect(text).toContain(part)
     expect(text).not.toContain('p-002') // the pseudonymous id is not for carers' eyes either
     expect(await bob.locator('#alert-announcer').innerText()).toContain('New alert: R14, SEIZURE, high priority.')
 

@@ -33,6 +33,8 @@ export function alertView(index: ConfigIndex, a: Alert) {
     closed_at: iso(a.closedAt),
     outcome: a.outcome,
     outcome_note: a.outcomeNote,
+    // What must never happen near the person (e.g. no in-room sounder): the carer on the way needs it.
+    restrictions: (a.personId ? index.people.get(a.personId)?.restrictions : undefined) ?? [],
   }
 }
 export type AlertView = ReturnType<typeof alertView>
