@@ -34,6 +34,10 @@ import { createPipeline } from './pipeline.js'
 import { createDispatcher } from './routing/dispatcher.js'
 import { createTimerScheduler } from './scheduler/timer-scheduler.js'
 import { startStatusPublisher } from './status-publisher.js'
+import { loadAuditKey } from './audit/key-file.js'
+import { createAuditIntegrity } from './compose/audit-integrity.js'
+import { hasChainedRows } from './store/audit-integrity.js'
+import { auditAnchorTopic } from './core/topics.js'
 import { createAccountRepo, createRepositories, openDatabase } from './store/index.js'
 import { GroupCommitter } from './store/group-commit.js'
 import { createConfigApplier, deviceSecretIssuer, ruleResetter } from './compose/config-apply.js'
@@ -69,7 +73,9 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
   mkdirSync(opts.dataDir, { recursive: true })
   const dbFile = join(opts.dataDir, 'gateway.db')
   const db = openDatabase(dbFile)
-  const repos = createRepositories(db)
+  // Issue 8: the audit trail is a keyed hash chain; the key lives outside the database file.
+  const auditKey = loadAuditKey(opts.auditKeyFile, !hasChainedRows(db))
+  const repos = createRepositories(db, { auditKey })
   // Issue 7: the configuration is versioned in the database and the file seeds it (config/config-store.ts).
   // Nothing else runs yet, so this start-up write may bypass the group committer.
   const configRepo = createConfigRepo(db)
@@ -160,6 +166,8 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
     user: (id) => index.users.get(id), users: () => index.users.values(),
     tokenUser: (token) => auth.userToken(token),
     transact: (run) => committer.submit(run),
+    // The setup link may name a first AT admin the configuration does not have yet: added as a versioned change.
+    addAdmin: async (id, displayName) => void await configChanges.change({ section: 'users', key: id, op: 'put', entity: { id, role: 'at_admin', display_name: displayName }, note: 'first AT admin, through the one-time setup link', baseVersion: configStore.active().version, actor: 'setup-link', source: 'ui' }),
   })
   const tls = opts.tlsKeyFile && opts.tlsCertFile ? { key: readFileSync(opts.tlsKeyFile), cert: readFileSync(opts.tlsCertFile) } : undefined
   const http = await startHttpServer({ access, ...(tls ? { tls } : {}),
@@ -186,7 +194,17 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
   })
 
   // Recovery before devices can connect: deadlines that passed while down fire now; the outbox is resent.
-  await committer.submit(() => repos.audit.append({ at: clock.now(), kind: 'gateway.started', actor: 'gateway', detail: { pid: process.pid, config_file: opts.configFile } }))
+  // Verify the audit chain's tail before anything else is written; a break is alarmed, never run on silently.
+  const integrity = createAuditIntegrity({ db, key: auditKey, anchorFile: opts.auditAnchorFile, log: log.child({ module: 'gateway.audit' }), now: () => clock.now(), intervalMs: 60_000 })
+  const verified = integrity.checkAtStart()
+  await committer.submit(() => repos.audit.append({ at: clock.now(), kind: 'gateway.started', actor: 'gateway', detail: { pid: process.pid, config_file: opts.configFile, audit_chain: verified.ok ? 'verified' : 'broken', audit_rows_checked: verified.rowsChecked } }))
+  if (!verified.ok || verified.malformedAnchors > 0) {
+    const finding = verified.ok ? { kind: 'replaced' as const, firstBadSeq: null, message: `${verified.malformedAnchors} lines of the anchor file ${opts.auditAnchorFile} are not anchors: it was edited` } : verified
+    log.error({ kind: finding.kind, first_bad_seq: finding.firstBadSeq, reason: finding.message }, 'AUDIT TRAIL VERIFICATION FAILED')
+    await pipeline.auditIntegrity(config.sites.map((s) => s.id), finding, clock.now())
+  }
+  integrity.anchorNow()
+  integrity.start()
   if (warnings.length) await committer.submit(() => { for (const w of warnings) repos.audit.append({ at: clock.now(), kind: 'config.warning', actor: 'gateway', detail: { warning: w } }) })
   const changed = await pipeline.recordRuleVersions(opts.changedBy, opts.changeNote, clock.now())
   if (changed > 0) log.info({ changed, changed_by: opts.changedBy }, 'rule changes recorded')
@@ -237,6 +255,8 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
   brokerStats = () => broker.stats()
   // The gateway's status client rides the loopback plaintext listener; with mqtts only, status is not published.
   const status = broker.port !== null ? await startStatusPublisher(`mqtt://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${broker.port}`, internalToken, config.sites.map((s) => s.id)) : null
+  // The chain head, retained where another system can record it (issue 8: anchors outside the gateway).
+  if (status) integrity.publish = (a) => { for (const s of config.sites) status.client.publish(auditAnchorTopic(s.id), JSON.stringify({ seq: a.seq, hash: a.hash, at: new Date(a.at).toISOString() }), { qos: 1, retain: true }) }
 
   log.info({ mqtts_port: broker.tlsPort, mqtt: `mqtt://${opts.host}:${broker.port}`, http: `http://${opts.host}:${http.port}`, mqtt_port: broker.port, http_port: http.port, data_dir: resolve(opts.dataDir), config_file: opts.configFile }, 'gateway listening')
 
@@ -253,6 +273,7 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
         scheduler.stop()
         clearInterval(supervisionTimer)
         dispatcher.stop()
+        integrity.stop()
         await status?.close().catch(() => undefined)
         await broker.close()
         await http.close()
@@ -261,6 +282,11 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
         await contactModules.close()
         await externalBridges.close()
         await committer.submit(() => repos.audit.append({ at: clock.now(), kind: 'gateway.stopped', actor: 'gateway', detail: {} })).catch(() => undefined)
+        try {
+          integrity.anchorNow()
+        } catch (err) {
+          log.error({ err }, 'could not write the final audit anchor')
+        }
         db.close()
       })()
       return stopping

@@ -286,6 +286,19 @@ export function createPipeline(deps: PipelineDeps) {
       })
     },
 
+    /**
+     * The audit trail failed verification (issue 8): a high-priority technical alert at every site, and the
+     * finding in the trail itself, so a broken chain is never run on silently.
+     */
+    auditIntegrity(siteIds: readonly string[], finding: { kind: string | null; firstBadSeq: number | null; message: string }, now: number): Promise<void> {
+      return deps.transact((fx) => {
+        repos.audit.append({ at: now, kind: 'audit.chain_broken', actor: 'gateway', detail: { kind: finding.kind, first_bad_seq: finding.firstBadSeq, message: finding.message } })
+        for (const siteId of siteIds) {
+          raiseAlert(lifecycle, fx, { siteId, personId: null, subject: 'AUDIT', deviceId: null, ruleId: 'audit-integrity', ruleVersion: 'builtin', conditionKey: `audit/${siteId}`, kind: 'technical', alertClass: 'AUDIT TRAIL BROKEN', priority: 'high', triggerEventSeq: null, reason: `audit trail verification failed (${finding.kind} at row ${finding.firstBadSeq}): ${finding.message}` }, now)
+        }
+      })
+    },
+
     /** An event from a source that is not MQTT (a nurse-call panel over ESPA): journaled and processed like any other. */
     ingestEvent(event: Omit<DeviceEvent, 'seq'>): Promise<IngestOutcome> {
       return deps.transact((fx) => processEvent(event, fx), (err) => recordFailure(event, err))

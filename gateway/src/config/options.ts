@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util'
+import { auditPaths } from '../audit/paths.js'
 import { gatewayError } from '../core/errors.js'
 
 /** Process options: where to listen, where the data and configuration live. Flags win over environment. */
@@ -21,6 +22,10 @@ export interface GatewayOptions {
   readonly changeNote: string | null
   /** HTTPS for the web app and API: PEM key and certificate files. `--tls-key`/`--tls-cert`, `GATEWAY_TLS_KEY`/`GATEWAY_TLS_CERT`. Both or neither. */
   readonly tlsKeyFile: string | null
+  /** The audit chain's HMAC key file (kept outside the database). `--audit-key-file`, `GATEWAY_AUDIT_KEY_FILE`. Default `<data-dir>/audit.key`. */
+  readonly auditKeyFile: string
+  /** Append-only file of chain heads. `--audit-anchor-file`, `GATEWAY_AUDIT_ANCHOR_FILE`. Default `<data-dir>/audit-anchors.jsonl`. */
+  readonly auditAnchorFile: string
   readonly tlsCertFile: string | null
 }
 
@@ -39,6 +44,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): G
         config: { type: 'string' }, 'data-dir': { type: 'string' }, host: { type: 'string' },
         'mqtt-port': { type: 'string' }, 'http-port': { type: 'string' }, 'log-level': { type: 'string' },
         'changed-by': { type: 'string' }, 'change-note': { type: 'string' }, 'tls-key': { type: 'string' }, 'tls-cert': { type: 'string' },
+        'audit-key-file': { type: 'string' }, 'audit-anchor-file': { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -51,11 +57,15 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): G
   const tlsKeyFile = values['tls-key'] ?? env.GATEWAY_TLS_KEY ?? null
   const tlsCertFile = values['tls-cert'] ?? env.GATEWAY_TLS_CERT ?? null
   if ((tlsKeyFile === null) !== (tlsCertFile === null)) throw gatewayError('GW_ERR_OPTION_INVALID', [tlsKeyFile ? 'tls-cert' : 'tls-key', 'HTTPS needs both --tls-key and --tls-cert'])
+  const dataDir = values['data-dir'] ?? env.GATEWAY_DATA_DIR ?? 'data'
+  const audit = auditPaths(dataDir, { keyFile: values['audit-key-file'], anchorFile: values['audit-anchor-file'] }, env)
   return {
+    auditKeyFile: audit.keyFile,
+    auditAnchorFile: audit.anchorFile,
     tlsKeyFile,
     tlsCertFile,
     configFile: values.config ?? env.GATEWAY_CONFIG ?? 'config/demo.json',
-    dataDir: values['data-dir'] ?? env.GATEWAY_DATA_DIR ?? 'data',
+    dataDir,
     host: values.host ?? env.GATEWAY_HOST ?? '127.0.0.1',
     mqttPort: port('mqtt-port', values['mqtt-port'] ?? env.GATEWAY_MQTT_PORT ?? '1883'),
     httpPort: port('http-port', values['http-port'] ?? env.GATEWAY_HTTP_PORT ?? '8080'),

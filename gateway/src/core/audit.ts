@@ -34,6 +34,12 @@ export const auditKinds = [
   'auth.logout',
   'auth.password_set',
   'auth.link_issued',
+  // Issue 8: the trail's own integrity, retention and data-protection actions.
+  'audit.chain_broken',
+  'retention.applied',
+  'subject.exported',
+  'subject.erased',
+  'backup.taken',
 ] as const
 export type AuditKind = (typeof auditKinds)[number]
 

@@ -42,6 +42,7 @@ export const errorCatalogue = {
   GW_ERR_LIFECYCLE_INVALID_TRANSITION: { category: 'lifecycle', template: "%s '%s' cannot '%s' from state '%s'", status: 409 },
   GW_ERR_LIFECYCLE_ALREADY_ACCEPTED: { category: 'lifecycle', template: "alert '%s' was already accepted by %s", status: 409 },
   GW_ERR_LIFECYCLE_NOT_RECIPIENT: { category: 'lifecycle', template: "user '%s' is not responsible for alert '%s'", status: 403 },
+  GW_ERR_AUDIT_KEY: { category: 'storage', template: 'audit key file %s: %s', status: 500 },
   GW_ERR_STORE_DURABILITY: { category: 'storage', template: 'database durability check failed: %s', status: 500 },
   GW_ERR_STORE_WRITE_FAILED: { category: 'storage', template: 'database write failed: %s', status: 503 },
   GW_ERR_BUG: { category: 'bug', template: 'internal error: %s', status: 500 },

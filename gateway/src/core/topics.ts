@@ -14,6 +14,11 @@ export function deviceEventTopic(siteId: string, deviceId: string): string {
   return `care/${siteId}/device/${deviceId}/event`
 }
 
+/** Retained chain head of the audit trail (issue 8), for another system to record. */
+export function auditAnchorTopic(siteId: string): string {
+  return `care/${siteId}/gateway/audit-anchor`
+}
+
 export function gatewayStatusTopic(siteId: string): string {
   return `care/${siteId}/gateway/status`
 }

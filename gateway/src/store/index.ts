@@ -12,9 +12,10 @@ export { openDatabase, type Db } from './db.js'
 export { createAccountRepo } from './account-repo.js'
 
 /** The SQLite implementation of every repository role. */
-export function createRepositories(db: Db): Repositories {
+/** `auditKey` chains the audit trail (HMAC-SHA256); the gateway and its tools always pass it, unit tests may not. */
+export function createRepositories(db: Db, opts: { auditKey?: Buffer } = {}): Repositories {
   return {
-    audit: createAuditRepo(db),
+    audit: createAuditRepo(db, opts.auditKey),
     journal: createJournalRepo(db),
     alerts: createAlertRepo(db),
     notifications: createNotificationRepo(db),

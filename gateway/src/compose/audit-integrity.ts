@@ -1,0 +1,68 @@
+import type { Logger } from 'pino'
+import { appendAnchor, readAnchors } from '../audit/anchor-file.js'
+import type { Anchor, ChainFinding } from '../audit/chain.js'
+import { chainHead, verifyStoredTrail } from '../store/audit-integrity.js'
+import type { Db } from '../store/index.js'
+import { retentionStart } from '../store/retention-marks.js'
+
+export interface AuditIntegrityDeps {
+  readonly db: Db
+  readonly key: Buffer
+  readonly anchorFile: string
+  readonly log: Logger
+  readonly now: () => number
+  /** Also publish each anchor elsewhere (the retained MQTT topic); may be set once the broker is up. */
+  publish?: (anchor: Anchor) => void
+  /** How often the head is anchored when it has moved. */
+  readonly intervalMs: number
+}
+
+/** Rows checked at start-up: enough to cover everything since the last anchors, fast on a large trail. */
+export const STARTUP_TAIL_ROWS = 10_000
+
+/**
+ * Keeps the audit chain provable while the gateway runs: verifies the tail at start-up (plus every anchor
+ * in range and the newest one before it) and writes the chain head to the anchor file, and to MQTT, every
+ * `intervalMs` while it moves and once more at shutdown.
+ */
+export function createAuditIntegrity(deps: AuditIntegrityDeps) {
+  let lastAnchoredSeq: number | null = null
+  let timer: NodeJS.Timeout | undefined
+
+  function anchorNow(): Anchor | null {
+    const head = chainHead(deps.db)
+    if (!head || head.seq === lastAnchoredSeq) return null
+    const anchor: Anchor = { ...head, at: deps.now() }
+    appendAnchor(deps.anchorFile, anchor)
+    lastAnchoredSeq = head.seq
+    deps.publish?.(anchor)
+    return anchor
+  }
+
+  return {
+    /** Start-up verification of the tail; the caller raises the alarm on a break. */
+    checkAtStart(): ChainFinding & { malformedAnchors: number } {
+      const { anchors, malformed } = readAnchors(deps.anchorFile)
+      const from = retentionStart(deps.db)
+      const finding = verifyStoredTrail(deps.db, deps.key, anchors, { tailRows: STARTUP_TAIL_ROWS, ...(from ? { from } : {}) })
+      return { ...finding, malformedAnchors: malformed }
+    },
+    anchorNow,
+    start(): void {
+      timer = setInterval(() => {
+        try {
+          anchorNow()
+        } catch (err) {
+          deps.log.error({ err }, 'could not write an audit anchor')
+        }
+      }, deps.intervalMs)
+      timer.unref()
+    },
+    stop(): void {
+      clearInterval(timer)
+    },
+    set publish(fn: (anchor: Anchor) => void) {
+      deps.publish = fn
+    },
+  }
+}

@@ -1,0 +1,43 @@
+import { type Anchor, type ChainFinding, type ChainRow, verifyChain } from '../audit/chain.js'
+import type { Db } from './db.js'
+
+const columns = 'seq, at, kind, actor, alert_id, device_id, person_id, event_seq, detail, prev_hash, hash'
+
+/** The chain's head: the last row's seq and hash (null for an empty or unchained trail). */
+export function chainHead(db: Db): { seq: number; hash: string } | null {
+  const r = db.prepare('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string | null } | undefined
+  return r && r.hash ? { seq: r.seq, hash: r.hash } : null
+}
+
+/** True once any row is chained (then the key file must exist). */
+export function hasChainedRows(db: Db): boolean {
+  return db.prepare('SELECT 1 FROM audit WHERE hash IS NOT NULL LIMIT 1').get() !== undefined
+}
+
+/**
+ * Verifies the stored trail against the key and anchors. `tailRows` checks only the newest rows (start-up:
+ * fast on a large trail), trusting the link into the first of them, plus every anchor from there on and
+ * the newest anchor before it (looked up directly), so a truncation or rebuild is still caught at start.
+ * `from` starts a full check after rows that retention removed (the link it recorded).
+ */
+export function verifyStoredTrail(db: Db, key: Buffer, anchors: readonly Anchor[], opts: { tailRows?: number; from?: { seq: number; prevHash: string } } = {}): ChainFinding {
+  let from = opts.from
+  let extra: ChainFinding | null = null
+  if (opts.tailRows !== undefined) {
+    const max = (db.prepare('SELECT max(seq) FROM audit').pluck().get() as number | null) ?? 0
+    const start = Math.max(from?.seq ?? 1, max - opts.tailRows + 1)
+    const first = db.prepare('SELECT seq, prev_hash FROM audit WHERE seq >= ? ORDER BY seq LIMIT 1').get(start) as { seq: number; prev_hash: string | null } | undefined
+    if (first?.prev_hash) from = { seq: first.seq, prevHash: first.prev_hash }
+    const before = [...anchors].filter((a) => a.seq < (from?.seq ?? 0)).sort((a, b) => b.seq - a.seq)[0]
+    if (before) {
+      const row = db.prepare('SELECT hash FROM audit WHERE seq = ?').get(before.seq) as { hash: string | null } | undefined
+      if (!row) extra = { ok: false, rowsChecked: 0, firstBadSeq: before.seq, kind: 'deleted', message: `row ${before.seq}, named by the anchor written at ${new Date(before.at).toISOString()}, is missing`, head: null, anchorsChecked: 0 }
+      else if (row.hash !== before.hash) extra = { ok: false, rowsChecked: 0, firstBadSeq: before.seq, kind: 'replaced', message: `row ${before.seq} has another hash than the anchor written at ${new Date(before.at).toISOString()}: the chain was rebuilt`, head: null, anchorsChecked: 0 }
+    }
+  }
+  const rows = db.prepare(`SELECT ${columns} FROM audit WHERE seq >= ? ORDER BY seq`).iterate(from?.seq ?? 0) as IterableIterator<ChainRow>
+  const usable = anchors.filter((a) => a.seq >= (from?.seq ?? 0))
+  const finding = verifyChain(key, rows, { anchors: usable, ...(from ? { from } : {}) })
+  if (extra && (finding.ok || (finding.firstBadSeq ?? Infinity) > (extra.firstBadSeq ?? 0))) return extra
+  return finding
+}
