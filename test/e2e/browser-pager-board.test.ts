@@ -174,6 +174,14 @@ describe('soft pager and live board in real browsers', () => {
     await board.screenshot({ path: join(artifacts, 'board-1920.png'), fullPage: true })
     await expectNoAxeViolations(board, 'board at 1920 px')
     await bob.screenshot({ path: join(artifacts, 'pager-360-empty.png') })
+
+    // Sound was turned on in this session: after a reload the browser needs a new tap, and the page says so.
+    await bob.reload()
+    await bob.locator('#connection[data-connected="true"]').waitFor()
+    expect(await bob.locator('#sound').getAttribute('data-sound')).toBe('off')
+    expect(await bob.locator('#sound-state').innerText()).toContain('tap anywhere')
+    await bob.locator('#alerts-heading').click()
+    await bob.locator('#sound[data-sound="on"]').waitFor()
     expect(errors).toEqual([])
   })
 
@@ -187,6 +195,13 @@ describe('soft pager and live board in real browsers', () => {
     expect(await raj.evaluate(() => document.documentElement.scrollWidth)).toBe(360)
     await raj.screenshot({ path: join(artifacts, 'board-360.png'), fullPage: true })
     await expectNoAxeViolations(raj, 'board at 360 px')
+    // Signing out in another tab ends the session: the server closes this board's socket (4401) and the
+    // page leaves for sign-in rather than keep showing alerts.
+    const tab = await raj.context().newPage()
+    await tab.goto(`${base()}/board`)
+    await tab.locator('#connection[data-connected="true"]').waitFor()
+    await tab.getByRole('button', { name: 'Sign out' }).click()
+    await raj.waitForURL(/\/login\?next=%2Fboard/)
 
     const amy = await open('c-amy', '/board', { width: 360, height: 740 })
     await amy.locator('#role-refused:not([hidden])').waitFor()
