@@ -3,7 +3,7 @@
 // state from the live stream; who is on shift, devices needing attention and today's figures from
 // GET /api/board, refreshed after every alert change (debounced) and every 30 s. Read-only by design:
 // accepting and closing happen on the pager.
-import { startPage, byId } from './lib/live.js';
+import { startPage, byId, humanise } from './lib/live.js';
 import { api } from './lib/session.js';
 import { isWaiting, renderAlertTables, tick } from './lib/board-alerts.js';
 import { renderDevices, renderFalseAlarms, renderOnShift, renderResponseTimes } from './lib/board-figures.js';
@@ -13,6 +13,7 @@ import { renderDevices, renderFalseAlarms, renderOnShift, renderResponseTimes } 
 
 const openBody = byId('open-alerts'), closedBody = byId('closed-alerts'), summary = byId('summary');
 const openEmpty = byId('open-empty'), closedEmpty = byId('closed-empty'), figuresStatus = byId('figures-status');
+const announcer = byId('board-announcer');
 const FRESH_MS = 10_000;
 const REFRESH_MS = 30_000;
 /** Several alert changes in a burst (an escalation touching many alerts) cost one refresh. */
@@ -33,7 +34,11 @@ const live = await startPage({
 function render() {
   if (!live) return;
   const now = Date.now(), alerts = [...live.store.alerts.values()];
-  for (const a of alerts) if (!firstSeen.has(a.id)) firstSeen.set(a.id, primed ? now : 0);
+  const arrived = alerts.filter((a) => !firstSeen.has(a.id));
+  for (const a of arrived) firstSeen.set(a.id, primed ? now : 0);
+  if (primed && arrived.length) {
+    announcer.textContent = arrived.map((a) => `New alert: ${a.room_code}, ${humanise(a.alert_class)}, ${a.priority} priority.`).join(' ');
+  }
   const { open, closed } = renderAlertTables({ open: openBody, closed: closedBody }, alerts, ladders, now, (id) => now - (firstSeen.get(id) ?? 0) < FRESH_MS);
   openEmpty.hidden = open.length > 0;
   closedEmpty.hidden = closed.length > 0;

@@ -123,6 +123,7 @@ describe('soft pager and live board in real browsers', () => {
     await row.waitFor()
     await expect.poll(() => row.locator('td.step').innerText()).toMatch(/^Step 1 of \d+: assigned carers\s+next step (in \d|due now)/)
     expect(await row.locator('td.attending').innerText()).toBe('Nobody yet')
+    expect(await board.locator('#board-announcer').innerText()).toContain('New alert: R14, SEIZURE, high priority.')
 
     await card.locator('[data-action="accept"]').click()
     await bob.locator(`[data-alert-id="${alertId}"][data-state="acknowledged"]`).waitFor()

@@ -74,7 +74,11 @@ export function createAlarm(ui) {
   }
 
   ui.button.addEventListener('click', async () => {
-    if (await enable()) beep(); // a test beep, so the carer knows the volume is up
+    if (!(await enable())) return;
+    beep(); // a test beep, so the carer knows the volume is up
+    // The button has just been hidden: keep keyboard focus on the line that now says sound is on.
+    ui.state.tabIndex = -1;
+    ui.state.focus();
   });
   if (sessionStorage.getItem(SOUND_KEY) === 'on') {
     // Chosen earlier in this session: the browser needs a new gesture after a reload, so take the first one.
