@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { AuditLog } from '../core/contracts.js'
 import { gatewayError } from '../core/errors.js'
-import type { ConfigRepository, ConfigSource } from '../store/config-repo.js'
+import type { ConfigRepository, ConfigSource } from '../core/config-versions.js'
 import { type Effective, effectiveConfig } from './effective.js'
 import { type Issue, relativeToEntity, traceToDocument } from './issue-paths.js'
 import { buildConfigSchema, type GatewayConfig, type SchemaContext } from './schema.js'

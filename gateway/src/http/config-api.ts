@@ -7,7 +7,7 @@ import { priorities } from '../core/alert.js'
 import { gatewayError, isGatewayError } from '../core/errors.js'
 import { stepTargets, weekdays } from '../routing/escalation-config.js'
 import { ruleSchema } from '../rules/rule-config.js'
-import type { ConfigRepository, ConfigVersionSummary } from '../store/config-repo.js'
+import type { ConfigRepository, ConfigVersionSummary } from '../core/config-versions.js'
 import { readJsonBody, sendJson } from './http-util.js'
 import { oversightRoles, requireRole, type Route } from './router.js'
 

@@ -1,37 +1,7 @@
+import type { ConfigRepository, ConfigSource, ConfigVersionRecord, ConfigVersionSummary } from '../core/config-versions.js'
 import type { Db } from './db.js'
 
-/** Where a configuration version came from. */
-export type ConfigSource = 'file' | 'ui' | 'api'
-
-/** One stored configuration version (a row of `config_versions`). */
-export interface ConfigVersionRecord {
-  readonly version: number
-  readonly at: number
-  readonly changedBy: string
-  readonly note: string | null
-  readonly approvedBy: string | null
-  readonly source: ConfigSource
-  /** The whole configuration document. */
-  readonly document: unknown
-  readonly fileHash: string | null
-  /** What the change was (section, key, op), for listings without loading every document. */
-  readonly summary: Readonly<Record<string, unknown>>
-}
-
-/** The version list without documents. */
-export type ConfigVersionSummary = Omit<ConfigVersionRecord, 'document'>
-
-/** Versioned configuration storage: append-only, the highest version is the active one. */
-export interface ConfigRepository {
-  latest(): ConfigVersionRecord | null
-  /** The most recent version imported from the configuration file. */
-  latestFromFile(): ConfigVersionRecord | null
-  get(version: number): ConfigVersionRecord | null
-  /** Newest first. */
-  list(limit: number, beforeVersion?: number): ConfigVersionSummary[]
-  /** Appends version `latest + 1` and returns its number. Call inside the committer's transaction. */
-  append(v: Omit<ConfigVersionRecord, 'version'>): number
-}
+export type { ConfigRepository, ConfigSource, ConfigVersionRecord, ConfigVersionSummary }
 
 interface Row { version: number; at: number; changed_by: string; note: string | null; approved_by: string | null; source: ConfigSource; document?: string; file_hash: string | null; summary: string }
 
