@@ -36,6 +36,8 @@ import { createTimerScheduler } from './scheduler/timer-scheduler.js'
 import { startStatusPublisher } from './status-publisher.js'
 import { loadAuditKey } from './audit/key-file.js'
 import { createAuditIntegrity } from './compose/audit-integrity.js'
+import { createAuditVerifier } from './compose/audit-verify-service.js'
+import { integrityRoutes } from './http/integrity-api.js'
 import { hasChainedRows } from './store/audit-integrity.js'
 import { auditAnchorTopic } from './core/topics.js'
 import { createAccountRepo, createRepositories, openDatabase } from './store/index.js'
@@ -161,6 +163,7 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
     setWindows: (w, now) => supervisor.setWindows(w, now), setPagers: (p) => lines.setPagers(p),
     issueDeviceSecret: deviceSecretIssuer(repos, (run) => committer.submit(run)), resetRule: ruleResetter(repos, (run) => committer.submit(run)),
   })
+  const auditVerifier = createAuditVerifier({ dbFile, keyFile: opts.auditKeyFile, anchorFile: opts.auditAnchorFile })
   const access = createAccessService({
     accounts: createAccountRepo(db), audit: repos.audit, now: () => clock.now(),
     user: (id) => index.users.get(id), users: () => index.users.values(),
@@ -190,7 +193,8 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
       accountRoutes(index, access),
       createConfigApi({ index, store: configStore, repo: configRepo, ctx: registryContext, change: (r) => configChanges.change(r),
         refused: (actor, what, code, reason, issues) => void committer.submit(() => repos.audit.append({ at: clock.now(), kind: 'command.refused', actor, detail: { what, code, reason, issues } })).catch(logFailure('could not audit a refused configuration change')) }),
-      createAuditApi({ index, audit: repos.audit, now: () => clock.now() })),
+      createAuditApi({ index, audit: repos.audit, now: () => clock.now() }),
+      integrityRoutes(index, () => auditVerifier.verify())),
   })
 
   // Recovery before devices can connect: deadlines that passed while down fire now; the outbox is resent.

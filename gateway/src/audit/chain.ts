@@ -80,6 +80,16 @@ export interface VerifyOptions {
  * `rows` must be in ascending seq order; it is read once (an iterator over the table is fine).
  */
 export function verifyChain(key: Buffer, rows: Iterable<ChainRow>, opts: VerifyOptions = {}): ChainFinding {
+  const iter = rows[Symbol.iterator]()
+  try {
+    return verifyRows(key, iter, opts)
+  } finally {
+    // Stopping early must release the source (a SQLite statement stays busy until its iterator is closed).
+    iter.return?.()
+  }
+}
+
+function verifyRows(key: Buffer, iter: Iterator<ChainRow>, opts: VerifyOptions): ChainFinding {
   const window = opts.swapWindow ?? 8
   const anchors = [...(opts.anchors ?? [])].sort((a, b) => a.seq - b.seq)
   let expectedPrev = opts.from?.prevHash ?? GENESIS
@@ -92,7 +102,6 @@ export function verifyChain(key: Buffer, rows: Iterable<ChainRow>, opts: VerifyO
   const recent: ChainRow[] = []
   const bad = (kind: BreakKind, seq: number, message: string): ChainFinding => ({ ok: false, rowsChecked: checked, firstBadSeq: seq, kind, message, head, anchorsChecked })
 
-  const iter = rows[Symbol.iterator]()
   const lookahead: ChainRow[] = []
   const next = (): ChainRow | undefined => lookahead.shift() ?? iter.next().value ?? undefined
   const peek = (n: number): ChainRow[] => {

@@ -1,13 +1,9 @@
-import Database from 'better-sqlite3'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { readAnchors } from '../audit/anchor-file.js'
-import { loadAuditKey } from '../audit/key-file.js'
 import { auditPaths } from '../audit/paths.js'
+import { verifyAuditFiles } from '../compose/audit-verify.js'
 import { isGatewayError } from '../core/errors.js'
-import { verifyStoredTrail } from '../store/audit-integrity.js'
-import { retentionStart } from '../store/retention-marks.js'
 
 const usage = 'usage: npm run audit -- verify [--data-dir <dir>] [--db <file>] [--audit-key-file <file>] [--audit-anchor-file <file>] [--json]'
 
@@ -26,19 +22,10 @@ function main(): number {
   const dbFile = values.db ?? join(dataDir, 'gateway.db')
   if (!existsSync(dbFile)) throw new Error(`no database at ${dbFile}`)
   const paths = auditPaths(dataDir, { keyFile: values['audit-key-file'], anchorFile: values['audit-anchor-file'] }, process.env)
-  const key = loadAuditKey(paths.keyFile, false)
-  const { anchors, malformed } = readAnchors(paths.anchorFile)
-  const db = new Database(dbFile, { readonly: true, fileMustExist: true })
-  try {
-    const from = retentionStart(db)
-    const finding = verifyStoredTrail(db, key, anchors, from ? { from } : {})
-    const report = { ...finding, database: dbFile, anchor_file: paths.anchorFile, anchors: anchors.length, malformed_anchor_lines: malformed, verified_from_seq: from?.seq ?? 1 }
-    if (values.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n')
-    else process.stdout.write(`${finding.ok ? 'OK' : `BROKEN (${finding.kind}) at row ${finding.firstBadSeq}`}: ${finding.message}${malformed ? `; ${malformed} malformed anchor lines` : ''}\n`)
-    return finding.ok && malformed === 0 ? 0 : 1
-  } finally {
-    db.close()
-  }
+  const r = verifyAuditFiles({ dbFile, ...paths })
+  if (values.json) process.stdout.write(JSON.stringify({ ...r, database: dbFile }, null, 2) + '\n')
+  else process.stdout.write(`${r.ok ? 'OK' : `BROKEN (${r.kind}) at row ${r.firstBadSeq}`}: ${r.message}${r.malformedAnchorLines ? `; ${r.malformedAnchorLines} malformed anchor lines` : ''}\n`)
+  return r.ok && r.malformedAnchorLines === 0 ? 0 : 1
 }
 
 try {
