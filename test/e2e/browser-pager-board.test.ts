@@ -219,6 +219,11 @@ describe('soft pager and live board in real browsers', () => {
     // Signing out ends the session and goes to the sign-in page.
     await ann.getByRole('button', { name: 'Sign out' }).click()
     await ann.waitForURL(/\/login/)
+
+    // A sign-in link with a wrong token signs nobody in: off to the sign-in page, back to the pager after.
+    const stranger = await (await browser.newContext()).newPage()
+    await stranger.goto(`${base()}/pager#token=c-bob.wrong-secret`)
+    await stranger.waitForURL(`${base()}/login?next=%2Fpager`)
     expect(errors).toEqual([])
   })
 })
