@@ -28,7 +28,7 @@ const mistakes: { what: string; apply: (c: any) => void; problem: string }[] = [
   { what: 'an unknown device type', apply: (c) => c.devices.push({ id: 'door-r12', type: 'acme-dc200', site: 'oak-house', person: 'p-001' }), problem: `devices.2.type: unknown device type 'acme-dc200' (known: ${deviceAdapters.map((a) => a.id).join(', ')})` },
   { what: "a rule on another person's device", apply: (c) => c.people[1].rules.push({ id: 'bed-exit', kind: 'bed_exit', device: 'bed-r12', delay_s: 60 }), problem: "people.1.rules.1.device: device 'bed-r12' belongs to person 'p-001', not to this person" },
   { what: 'a rule on an event the device never sends', apply: (c) => (c.people[1].rules[0].on = 'seizure_start'), problem: "people.1.rules.0.on: device type 'seizure-monitor' never sends 'seizure_start', so this rule can never fire" },
-  { what: 'a carer with no pager', apply: (c) => c.users.push({ id: 'c-cat', role: 'carer', display_name: 'Cat' }), problem: "users.3: carer 'c-cat' has no pager, so alerts cannot reach them" },
+  { what: 'a carer with no pager', apply: (c) => c.users.push({ id: 'c-cat', role: 'carer', display_name: 'Cat' }), problem: "users.4: carer 'c-cat' has no pager, so alerts cannot reach them" },
   { what: 'an unknown site', apply: (c) => c.people.push({ id: 'p-003', site: 'elm-house', room_code: 'R20', carers: ['c-amy'] }), problem: "people.2.site: unknown site 'elm-house'" },
   { what: 'a duplicate id', apply: (c) => c.pagers.push({ id: 'soft-amy', user: 'tl-kim', protocol: 'soft' }), problem: "pagers.2.id: duplicate id 'soft-amy'" },
   { what: 'a bad room code', apply: (c) => (c.people[1].room_code = 'Room #14'), problem: 'people.1.room_code: room codes are short letters/digits, e.g. "R12"' },

@@ -52,9 +52,11 @@ export class GroupCommitter {
     const outcomes: { ok: boolean; value: unknown }[] = []
     const committed = createEffects()
     try {
+      // IMMEDIATE: take the write lock at BEGIN, so a command-line tool writing at the same moment makes this
+      // wait (busy_timeout) instead of failing mid-transaction when its read snapshot goes stale.
       this.db.transaction(() => {
         for (const item of batch) outcomes.push(this.runOne(item, committed))
-      })()
+      }).immediate()
     } catch (err) {
       const failure = gatewayError('GW_ERR_STORE_WRITE_FAILED', [(err as Error).message], {}, err)
       for (const item of batch) item.reject(failure)
