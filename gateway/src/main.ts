@@ -38,6 +38,9 @@ import { loadAuditKey } from './audit/key-file.js'
 import { createAuditIntegrity } from './compose/audit-integrity.js'
 import { createAuditVerifier } from './compose/audit-verify-service.js'
 import { integrityRoutes } from './http/integrity-api.js'
+import { createReportsApi } from './http/reports-api.js'
+import { serviceReport } from './reports/service-report.js'
+import { createReportSource } from './store/report-source.js'
 import { hasChainedRows } from './store/audit-integrity.js'
 import { auditAnchorTopic } from './core/topics.js'
 import { createAccountRepo, createRepositories, openDatabase } from './store/index.js'
@@ -163,6 +166,7 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
     setWindows: (w, now) => supervisor.setWindows(w, now), setPagers: (p) => lines.setPagers(p),
     issueDeviceSecret: deviceSecretIssuer(repos, (run) => committer.submit(run)), resetRule: ruleResetter(repos, (run) => committer.submit(run)),
   })
+  const reportSource = createReportSource(db)
   const auditVerifier = createAuditVerifier({ dbFile, keyFile: opts.auditKeyFile, anchorFile: opts.auditAnchorFile })
   const access = createAccessService({
     accounts: createAccountRepo(db), audit: repos.audit, now: () => clock.now(),
@@ -194,7 +198,8 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
       createConfigApi({ index, store: configStore, repo: configRepo, ctx: registryContext, change: (r) => configChanges.change(r),
         refused: (actor, what, code, reason, issues) => void committer.submit(() => repos.audit.append({ at: clock.now(), kind: 'command.refused', actor, detail: { what, code, reason, issues } })).catch(logFailure('could not audit a refused configuration change')) }),
       createAuditApi({ index, audit: repos.audit, now: () => clock.now() }),
-      integrityRoutes(index, () => auditVerifier.verify())),
+      integrityRoutes(index, () => auditVerifier.verify()),
+      createReportsApi({ index, now: () => clock.now(), report: (from, to) => serviceReport({ from, to, alerts: reportSource.alerts(from, to), notifications: reportSource.notifications(from, to), supervision: reportSource.supervision(to), devices: index.config.devices.filter((d) => !d.disabled).map((d) => d.id), timeZones: new Map(index.config.sites.map((s) => [s.id, s.timezone])) }) })),
   })
 
   // Recovery before devices can connect: deadlines that passed while down fire now; the outbox is resent.
