@@ -7,6 +7,7 @@ import { startPage, byId, humanise } from './lib/live.js';
 import { api } from './lib/session.js';
 import { isWaiting, renderAlertTables, tick } from './lib/board-alerts.js';
 import { renderDevices, renderFalseAlarms, renderOnShift, renderResponseTimes } from './lib/board-figures.js';
+import { renderService } from './lib/board-service.js';
 
 /** @typedef {import('./lib/board-figures.js').Board} Board */
 /** @typedef {import('./lib/board-alerts.js').Ladders} Ladders */
@@ -48,6 +49,9 @@ function render() {
   summary.textContent = `${open.length} open: ${waiting} not yet accepted (${escalated} escalated), ${toClose} to close`;
 }
 
+/** The 30-day service figures change slowly and cost a query over the period: at most every 5 minutes. */
+const SERVICE_MS = 5 * 60_000;
+let serviceAt = 0;
 /** @type {ReturnType<typeof setTimeout>|undefined} */ let pendingRefresh;
 let refreshing = false, again = false;
 
@@ -63,6 +67,10 @@ async function refresh() {
     renderDevices(byId('devices'), byId('devices-empty'), b);
     renderResponseTimes(byId('response-times'), b);
     renderFalseAlarms(byId('false-alarms'), b);
+    if (Date.now() - serviceAt > SERVICE_MS) {
+      renderService(byId('service'), await api('GET', '/api/reports'));
+      serviceAt = Date.now();
+    }
     render(); // the escalation column now knows each ladder
     figuresStatus.dataset.ok = 'true';
     figuresStatus.textContent = `Shift, device and today's figures updated ${clock.format(Date.parse(b.generated_at))}.`;

@@ -163,6 +163,15 @@ describe('soft pager and live board in real browsers', () => {
     const toAccept = Math.round((Date.parse(a.accepted_at) - Date.parse(a.raised_at)) / 1000)
     expect((await times.locator('tbody tr').first().innerText()).split(/\s+/).slice(4)).toEqual([String(toAccept), 's', String(toAccept), 's'])
 
+    // The 30-day service figures (refreshed every 5 minutes; a reload fetches them now) count it too.
+    await board.reload()
+    const service = board.locator('#service dl.service-figures')
+    await service.waitFor()
+    const figures = (await service.innerText()).replace(/\s+/g, ' ')
+    expect(figures).toContain('Care alerts 1')
+    expect(figures).toMatch(/Accepted within 60 s \(TSA target 97\.5 %\) (100|0) %/)
+    expect(await board.locator('#service a[href^="/api/reports/response-times.csv?by=person"]').count()).toBe(1)
+
     // A low battery reported by the bed sensor joins the device panel.
     const bed = await connectDevice(gw.mqttPort, 'bed-r12', gw.credentials.devices['bed-r12']!)
     await publishEvent(bed, 'bed-r12', { type: 'battery_low' })
