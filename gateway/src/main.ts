@@ -164,7 +164,14 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
   const configChanges = createConfigApplier({
     store: configStore, index, log: log.child({ module: 'gateway.config' }), now: () => clock.now(), pipeline, windowsFor,
     setWindows: (w, now) => supervisor.setWindows(w, now), setPagers: (p) => lines.setPagers(p),
-    issueDeviceSecret: deviceSecretIssuer(repos, (run) => committer.submit(run)), resetRule: ruleResetter(repos, (run) => committer.submit(run)),
+    issueDeviceSecret: deviceSecretIssuer(repos, (run) => committer.submit(run)),
+    // A user disabled or removed signs out everywhere at once: sessions end, open screens close (4401).
+    usersGone: async (ids) => {
+      for (const id of ids) {
+        http.endSockets(await access.endSessionsOf(id))
+        hub.closeUser(id)
+      }
+    }, resetRule: ruleResetter(repos, (run) => committer.submit(run)),
   })
   const reportSource = createReportSource(db)
   const auditVerifier = createAuditVerifier({ dbFile, keyFile: opts.auditKeyFile, anchorFile: opts.auditAnchorFile })

@@ -138,6 +138,34 @@ describe('first AT admin setup, sign-in, sessions and CSRF (real gateway process
   })
 })
 
+describe('a user disabled in the configuration is signed out everywhere at once', () => {
+  let gw: GatewayProcess
+  beforeAll(async () => {
+    gw = await startGatewayProcess()
+  })
+  afterAll(async () => {
+    await gw?.kill('SIGTERM')
+  })
+
+  it('their session ends and their open screens close with 4401; the refusal to sign in again is audited', async () => {
+    const base = `http://127.0.0.1:${gw.httpPort}`
+    const admin = gw.credentials.users['at-ann']!
+    const link = await api(gw.httpPort, admin, '/api/users/tl-kim/password-link', { method: 'POST', body: {} })
+    const tab = new SessionClient(base)
+    expect((await tab.request('POST', '/api/password', { token: link.body.link.split('token=')[1], password: GOOD })).status).toBe(200)
+    expect((await tab.login('tl-kim', GOOD)).status).toBe(200)
+    const live = await tab.openSocket()
+    expect(await live.first).toMatchObject({ type: 'hello' })
+    const version = (await api(gw.httpPort, admin, '/api/config')).body.version
+    const off = await api(gw.httpPort, admin, '/api/config/users/tl-kim/disable', { method: 'POST', body: { base_version: version, note: 'left the service' } })
+    expect(off.status).toBe(200)
+    expect(await live.closed).toBe(4401)
+    expect((await tab.request('GET', '/api/session')).status).toBe(401)
+    expect((await new SessionClient(base).login('tl-kim', GOOD)).status).toBe(401)
+    expect((await auditOf(gw, 'auth.login_failed')).some((e) => e.actor === 'user:tl-kim')).toBe(true)
+  })
+})
+
 describe('HTTPS when a key and certificate are configured', () => {
   let gw: GatewayProcess
   beforeAll(async () => {

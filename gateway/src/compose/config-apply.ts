@@ -24,6 +24,8 @@ export interface ConfigApplyDeps {
   readonly setPagers: (pagers: Readonly<GatewayConfig>['pagers']) => void
   /** Issue an MQTT secret for a device that has none yet (audited); null if it already has one. */
   readonly issueDeviceSecret: (deviceId: string, actor: string, now: number) => Promise<string | null>
+  /** Users who may no longer sign in (disabled or removed): their sessions end and their screens close. */
+  readonly usersGone?: (userIds: readonly string[]) => Promise<void>
   /** Forget a rule's state and deadline (its kind changed, so the old state means nothing to it). */
   readonly resetRule: (personId: string, ruleId: string) => Promise<void>
 }
@@ -55,6 +57,9 @@ export function createConfigApplier(deps: ConfigApplyDeps) {
     const device = r.section === 'devices' ? eff.config.devices.find((d) => d.id === r.key) : undefined
     // zigbee2mqtt devices speak through their bridge and have no MQTT login of their own.
     if (device && !device.z2m) secret = await deps.issueDeviceSecret(device.id, r.actor, now)
+    const still = new Set(eff.config.users.map((u) => u.id))
+    const gone = result.previous.effective.config.users.map((u) => u.id).filter((id) => !still.has(id))
+    if (gone.length) await deps.usersGone?.(gone)
     deps.log.info({ version: result.version, section: r.section, key: r.key, op: r.op, actor: r.actor, rule_versions: recorded }, 'configuration change applied')
     return { ...(secret ? { device_secret: secret } : {}), rule_versions_recorded: recorded }
   }

@@ -143,6 +143,16 @@ export function createLiveHub(deps: LiveHubDeps) {
     },
 
     /** Close every screen (shutdown), with "going away". */
+    /** Closes every screen of a user who may no longer sign in (disabled or removed): 4401, back to sign-in. */
+    closeUser(userId: string): number {
+      let n = 0
+      for (const s of sessions) if (s.userId === userId) {
+        s.ws.close(4401, 'account no longer active')
+        n++
+      }
+      return n
+    },
+
     closeAll(): void {
       if (heartbeat) clearInterval(heartbeat)
       for (const s of sessions) s.ws.close(1001, 'gateway shutting down')

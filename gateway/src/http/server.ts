@@ -36,7 +36,7 @@ const pages: Record<string, string> = { '/pager': 'pager.html', '/board': 'board
 const WS_PROTOCOL = 'care-gateway.v1'
 
 /** Start the HTTP + WebSocket server (dashboard, soft pager, API). */
-export async function startHttpServer(deps: HttpServerDeps): Promise<{ server: Server; port: number; close(): Promise<void> }> {
+export async function startHttpServer(deps: HttpServerDeps): Promise<{ server: Server; port: number; endSockets(sessionIdHashes: readonly string[]): void; close(): Promise<void> }> {
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: 16 * 1024,
@@ -173,6 +173,7 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<{ server: S
   return {
     server,
     port: (server.address() as AddressInfo).port,
+    endSockets,
     async close() {
       deps.hub.closeAll()
       wss.close()
