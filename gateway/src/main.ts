@@ -51,6 +51,10 @@ import type { GatewayConfig } from './config/schema.js'
 import { createAuditApi } from './http/audit-api.js'
 import { createConfigApi } from './http/config-api.js'
 import { createConfigRepo } from './store/config-repo.js'
+import { createPrivacyApi } from './http/privacy-api.js'
+import { createPrivacyService } from './compose/privacy-service.js'
+import { createRetentionJob } from './compose/retention-job.js'
+import { createRetentionRepo } from './store/retention-repo.js'
 
 const webDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'web')
 
@@ -175,6 +179,13 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
   })
   const reportSource = createReportSource(db)
   const auditVerifier = createAuditVerifier({ dbFile, keyFile: opts.auditKeyFile, anchorFile: opts.auditAnchorFile })
+  // Issue 8: subject access and erasure. Deleted rows are overwritten on disk, not just unlinked (erasure, retention).
+  db.pragma('secure_delete = ON')
+  const privacy = createPrivacyService({
+    db, audit: repos.audit, transact: (run) => committer.submit(run), active: () => configStore.active(), now: () => clock.now(), log: log.child({ module: 'gateway.privacy' }),
+    replacePerson: async (entity, baseVersion, actor) => void await configChanges.change({ section: 'people', key: String(entity.id), op: 'put', entity, note: 'subject erasure: personal details replaced by (erased)', baseVersion, actor, source: 'api' }),
+    checkpoint: () => void db.pragma('wal_checkpoint(TRUNCATE)'),
+  })
   const access = createAccessService({
     accounts: createAccountRepo(db), audit: repos.audit, now: () => clock.now(),
     user: (id) => index.users.get(id), users: () => index.users.values(),
@@ -206,6 +217,7 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
         refused: (actor, what, code, reason, issues) => void committer.submit(() => repos.audit.append({ at: clock.now(), kind: 'command.refused', actor, detail: { what, code, reason, issues } })).catch(logFailure('could not audit a refused configuration change')) }),
       createAuditApi({ index, audit: repos.audit, now: () => clock.now() }),
       integrityRoutes(index, () => auditVerifier.verify()),
+      createPrivacyApi({ index, now: () => clock.now(), exportSubject: (userId, id) => privacy.exportSubject(userId, id), erase: (userId, id, note) => privacy.erase(userId, id, note) }),
       createReportsApi({ index, now: () => clock.now(), report: (from, to) => serviceReport({ from, to, alerts: reportSource.alerts(from, to), notifications: reportSource.notifications(from, to), supervision: reportSource.supervision(to), devices: index.config.devices.filter((d) => !d.disabled).map((d) => d.id), timeZones: new Map(index.config.sites.map((s) => [s.id, s.timezone])) }) })),
   })
 
@@ -234,6 +246,9 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
   const supervisionTimer = setInterval(() => void pipeline.superviseDue(clock.now()).catch(logFailure('supervision check failed')), 1000)
   supervisionTimer.unref()
   dispatcher.dispatch(repos.notifications.queued().map((n) => n.id))
+  // Issue 8: retention periods enforced now and every 24 h, in small batches; each run is audited.
+  const retention = createRetentionJob({ repo: createRetentionRepo(db), audit: repos.audit, transact: (run) => committer.submit(run), settings: () => configStore.active().document.retention, clock, anchor: () => void integrity.anchorNow(), log: log.child({ module: 'gateway.retention' }) })
+  retention.start()
 
   const panels = await startPanelInputs(config, clock, log.child({ module: 'pager-bridge' }), {
     ingest: (event) => pipeline.ingestEvent(event),
@@ -290,6 +305,7 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
         clearInterval(supervisionTimer)
         dispatcher.stop()
         integrity.stop()
+        await retention.stop()
         await status?.close().catch(() => undefined)
         await broker.close()
         await http.close()

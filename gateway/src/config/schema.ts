@@ -3,6 +3,7 @@ import { isValidId } from '../core/topics.js'
 import { ladderSchema, shiftSchema } from '../routing/escalation-config.js'
 import { checkInputs, checkLadders, checkLines } from './cross-checks.js'
 import { eventsNeeded, type RuleConfig, ruleSchema, ruleSelfProblems } from '../rules/rule-config.js'
+import { retentionSchema } from '../privacy/retention-config.js'
 
 /**
  * The configuration file's schema: sites, people, devices, rules, users and pagers in one JSON file.
@@ -44,8 +45,8 @@ const disabled = z.boolean().optional()
 const person = z.object({
   id,
   site: id,
-  /** The room code shown on pagers, e.g. "R12". Never the person's name. */
-  room_code: z.string().min(1).max(12).regex(/^[A-Za-z0-9 .-]+$/, 'room codes are short letters/digits, e.g. "R12"'),
+  /** The room code shown on pagers, e.g. "R12". Never the person's name. `(erased)` after a subject erasure (issue 8). */
+  room_code: z.string().min(1).max(12).regex(/^([A-Za-z0-9 .-]+|\(erased\))$/, 'room codes are short letters/digits, e.g. "R12"'),
   /** Pager text template; placeholders {room_code} and {alert_class} only (no free text about the person). */
   pager_template: z.string().min(1).max(80).default('{room_code} {alert_class}'),
   /** Users responsible for this person; alerts go to their pagers. */
@@ -152,6 +153,8 @@ const configObject = z
     pagers: z.array(pager).default([]),
     ingest: ingest.default({ max_payload_bytes: 4096 }),
     broker: brokerSettings.default({ plaintext: true, device_publish_rate: 20 }),
+    /** How long each class of record is kept (issue 8); absent means the defaults in privacy/retention-config.ts, which say why. */
+    retention: retentionSchema.optional(),
   })
   .strict()
 

@@ -8,7 +8,7 @@ export const editableSections = ['people', 'devices', 'users', 'pagers', 'escala
 export type EditableSection = (typeof editableSections)[number]
 
 /** Sections read-only in the web app in this release. */
-export const fileOnlySections = ['sites', 'lines', 'inputs', 'zigbee2mqtt', 'broker', 'ingest'] as const
+export const fileOnlySections = ['sites', 'lines', 'inputs', 'zigbee2mqtt', 'broker', 'ingest', 'retention'] as const
 
 /**
  * How each section's entities are addressed in URLs: by `id`; ladders by `<site>.<priority>` (one ladder per

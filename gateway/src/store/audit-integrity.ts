@@ -28,7 +28,8 @@ export function verifyStoredTrail(db: Db, key: Buffer, anchors: readonly Anchor[
     const start = Math.max(from?.seq ?? 1, max - opts.tailRows + 1)
     const first = db.prepare('SELECT seq, prev_hash FROM audit WHERE seq >= ? ORDER BY seq LIMIT 1').get(start) as { seq: number; prev_hash: string | null } | undefined
     if (first?.prev_hash) from = { seq: first.seq, prevHash: first.prev_hash }
-    const before = [...anchors].filter((a) => a.seq < (from?.seq ?? 0)).sort((a, b) => b.seq - a.seq)[0]
+    // Anchors of rows that retention removed (before `opts.from`) name rows that are rightly gone.
+    const before = [...anchors].filter((a) => a.seq < (from?.seq ?? 0) && a.seq >= (opts.from?.seq ?? 0)).sort((a, b) => b.seq - a.seq)[0]
     if (before) {
       const row = db.prepare('SELECT hash FROM audit WHERE seq = ?').get(before.seq) as { hash: string | null } | undefined
       if (!row) extra = { ok: false, rowsChecked: 0, firstBadSeq: before.seq, kind: 'deleted', message: `row ${before.seq}, named by the anchor written at ${new Date(before.at).toISOString()}, is missing`, head: null, anchorsChecked: 0 }

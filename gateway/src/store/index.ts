@@ -4,6 +4,7 @@ import { createAuditRepo } from './audit-repo.js'
 import type { Db } from './db.js'
 import { createJournalRepo } from './journal-repo.js'
 import { createNotificationRepo } from './notification-repo.js'
+import { withPersonalDataStore } from './personal-data-repo.js'
 import { createRuleVersionRepo, createSuppressionRepo } from './rule-repos.js'
 import { createCredentialRepo, createRuleStateRepo, createTimerRepo } from './state-repos.js'
 
@@ -15,7 +16,8 @@ export { createAccountRepo } from './account-repo.js'
 /** `auditKey` chains the audit trail (HMAC-SHA256); the gateway and its tools always pass it, unit tests may not. */
 export function createRepositories(db: Db, opts: { auditKey?: Buffer } = {}): Repositories {
   return {
-    audit: createAuditRepo(db, opts.auditKey),
+    // Issue 8: personal text goes to personal_data, the audit row keeps a reference (privacy/personal-fields.ts).
+    audit: withPersonalDataStore(db, createAuditRepo(db, opts.auditKey)),
     journal: createJournalRepo(db),
     alerts: createAlertRepo(db),
     notifications: createNotificationRepo(db),

@@ -1,0 +1,91 @@
+import { ERASED } from '../privacy/personal-fields.js'
+import { eraseFromDocument } from '../privacy/erasure.js'
+import type { Db } from './db.js'
+
+/** A stored row as it is, columns by name. */
+export type StoredRow = Record<string, unknown>
+
+/** What erasure changed outside the configuration, per table (no personal text: counts only). */
+export interface RecordsErased {
+  readonly personal_data_deleted: number
+  readonly alert_notes_erased: number
+  readonly notification_texts_erased: number
+  readonly suppression_reasons_erased: number
+  readonly rule_state_deleted: number
+  readonly timers_deleted: number
+}
+
+/**
+ * Reads and erasures for one data subject (issue 8): everything held about a person, found by their
+ * pseudonymous id, their devices and their alerts. Device ids are passed in (from every configuration
+ * version), so a device's history is found even after it was reassigned or removed.
+ */
+export function createSubjectRepo(db: Db) {
+  const json = (ids: readonly string[]) => JSON.stringify(ids)
+  const stmt = {
+    versions: db.prepare('SELECT version, at, changed_by, note, source, document FROM config_versions WHERE version > ? ORDER BY version LIMIT ?'),
+    alerts: db.prepare('SELECT * FROM alerts WHERE person_id = ? ORDER BY raised_at, id'),
+    open: db.prepare("SELECT id FROM alerts WHERE person_id = ? AND state <> 'closed' ORDER BY raised_at").pluck(),
+    notifications: db.prepare('SELECT n.* FROM notifications n JOIN alerts a ON a.id = n.alert_id WHERE a.person_id = ? ORDER BY n.created_at, n.id'),
+    suppressions: db.prepare('SELECT * FROM suppressions WHERE target IN (SELECT value FROM json_each(?)) ORDER BY set_at, id'),
+    journal: db.prepare('SELECT * FROM journal WHERE device_id IN (SELECT value FROM json_each(?)) ORDER BY seq'),
+    ruleVersions: db.prepare('SELECT * FROM rule_versions WHERE person_id = ? ORDER BY changed_at, rule_id'),
+    ruleState: db.prepare('SELECT * FROM rule_state WHERE person_id = ?'),
+    timers: db.prepare('SELECT * FROM timers WHERE person_id = ?'),
+    // Rows about the person, their devices or their alerts; a device row about someone else (a reassigned device) is not theirs.
+    audit: db.prepare(`SELECT seq, at, kind, actor, alert_id, device_id, person_id, event_seq, detail FROM audit
+      WHERE person_id = @person
+         OR ((device_id IN (SELECT value FROM json_each(@devices)) OR alert_id IN (SELECT id FROM alerts WHERE person_id = @person)) AND (person_id IS NULL OR person_id = @person))
+      ORDER BY seq`),
+    updateDocument: db.prepare('UPDATE config_versions SET document = ? WHERE version = ?'),
+    eraseNotes: db.prepare('UPDATE alerts SET outcome_note = ? WHERE person_id = ? AND outcome_note IS NOT NULL AND outcome_note <> ?'),
+    eraseTexts: db.prepare('UPDATE notifications SET text = ? WHERE text <> ? AND alert_id IN (SELECT id FROM alerts WHERE person_id = ?)'),
+    eraseReasons: db.prepare('UPDATE suppressions SET reason = ? WHERE reason <> ? AND target IN (SELECT value FROM json_each(?))'),
+    deletePersonal: db.prepare('DELETE FROM personal_data WHERE person_id = ?'),
+    deleteRuleState: db.prepare('DELETE FROM rule_state WHERE person_id = ?'),
+    deleteTimers: db.prepare('DELETE FROM timers WHERE person_id = ?'),
+  }
+  return {
+    /** Configuration versions after `afterVersion`, oldest first, at most `limit`, with their documents parsed. */
+    versions(afterVersion: number, limit: number): { version: number; at: number; changed_by: string; note: string | null; source: string; document: unknown }[] {
+      return (stmt.versions.all(afterVersion, limit) as { version: number; at: number; changed_by: string; note: string | null; source: string; document: string }[])
+        .map((v) => ({ ...v, document: JSON.parse(v.document) as unknown }))
+    },
+    alerts: (personId: string) => stmt.alerts.all(personId) as StoredRow[],
+    openAlerts: (personId: string) => stmt.open.all(personId) as string[],
+    notifications: (personId: string) => stmt.notifications.all(personId) as StoredRow[],
+    suppressions: (targets: readonly string[]) => stmt.suppressions.all(json(targets)) as StoredRow[],
+    journal: (deviceIds: readonly string[]) => stmt.journal.all(json(deviceIds)) as StoredRow[],
+    ruleVersions: (personId: string) => stmt.ruleVersions.all(personId) as StoredRow[],
+    ruleState: (personId: string) => stmt.ruleState.all(personId) as StoredRow[],
+    timers: (personId: string) => stmt.timers.all(personId) as StoredRow[],
+    audit: (personId: string, deviceIds: readonly string[]) => stmt.audit.all({ person: personId, devices: json(deviceIds) }) as (StoredRow & { detail: string })[],
+
+    /** Erases the person from up to `limit` stored configuration versions after `afterVersion`; the last version seen, or null when done. */
+    eraseFromVersions(personId: string, afterVersion: number, limit: number): { last: number | null; changed: number } {
+      const rows = stmt.versions.all(afterVersion, limit) as { version: number; document: string }[]
+      let changed = 0
+      for (const r of rows) {
+        const doc = JSON.parse(r.document) as unknown
+        if (!eraseFromDocument(doc, personId)) continue
+        stmt.updateDocument.run(JSON.stringify(doc), r.version)
+        changed++
+      }
+      return { last: rows.at(-1)?.version ?? null, changed }
+    },
+
+    /** Erases personal text from every other table (one transaction, the caller's). */
+    eraseRecords(personId: string, targets: readonly string[]): RecordsErased {
+      return {
+        personal_data_deleted: stmt.deletePersonal.run(personId).changes,
+        alert_notes_erased: stmt.eraseNotes.run(ERASED, personId, ERASED).changes,
+        notification_texts_erased: stmt.eraseTexts.run(ERASED, ERASED, personId).changes,
+        suppression_reasons_erased: stmt.eraseReasons.run(ERASED, ERASED, json(targets)).changes,
+        rule_state_deleted: stmt.deleteRuleState.run(personId).changes,
+        timers_deleted: stmt.deleteTimers.run(personId).changes,
+      }
+    },
+  }
+}
+
+export type SubjectRepo = ReturnType<typeof createSubjectRepo>
