@@ -52,7 +52,7 @@ describe('separatePersonal: which text leaves the audit row, per kind', () => {
   it('cuts the free text out of a suppressed decision as rules/gate.ts words it, keeping the explanation', () => {
     const why = 'in hospital; set by mistake? no: chest infection'
     const rule = { id: 'seizure', kind: 'immediate' } as unknown as RuleConfig
-    const { decision } = gate(rule, { outcome: 'raise', reason: 'seizure alarm' }, Date.UTC(2026, 0, 1, 3), [], {
+    const { decision } = gate(rule, { outcome: 'raise', reason: 'seizure alarm', alert: { alertClass: 'SEIZURE', priority: 'high', kind: 'care' } }, Date.UTC(2026, 0, 1, 3), [], {
       inHours: () => true, describeHours: 'always',
       suppressions: [{ id: 'sp-1', kind: 'away', scope: 'person', target: 'p-002', reason: why, setBy: 'user:tl-kim', expiresAt: Date.UTC(2026, 0, 2) }],
     })
