@@ -103,6 +103,16 @@ describe('sign-in pages in a real browser', () => {
     }
   })
 
+  it('the axe-core check is not vacuous: a page with an unlabelled field and an image without text fails it', async () => {
+    const page = await browser.newPage()
+    await page.goto(`${base}/login`)
+    await page.evaluate(() => {
+      document.querySelector('main')!.insertAdjacentHTML('beforeend', '<img src="/favicon.ico"><input id="x">')
+    })
+    await expect(expectNoAxeViolations(page, 'a broken page')).rejects.toThrow(/image-alt[\s\S]*label/)
+    await page.close()
+  })
+
   it('an open redirect through ?next= is refused: only paths on this gateway are followed', async () => {
     const context = await browser.newContext()
     const page = await context.newPage()
