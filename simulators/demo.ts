@@ -41,7 +41,8 @@ async function runDevices(info: { mqtt_port: number; data_dir: string; http: str
   const seizure = new SeizureMonitorSimulator(await connectSimulatedDevice({ url, site: 'oak-house', deviceId: 'sz-r14', password: creds.devices['sz-r14']! }))
   process.stderr.write('\nDemo devices running. Open these (demo tokens, from the credentials file):\n')
   for (const [user, token] of Object.entries(creds.users)) {
-    const page = user.startsWith('tl-') ? 'board' : 'pager'
+    // Demo ids say the role: tl- team leader (board), at- AT admin (configuration), others carers (pager).
+    const page = user.startsWith('tl-') ? 'board' : user.startsWith('at-') ? 'admin' : 'pager'
     process.stderr.write(`  ${user.padEnd(8)} ${info.http}/${page}#token=${token}\n`)
   }
   process.stderr.write('\n')
