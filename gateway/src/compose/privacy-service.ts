@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 import type { AuditLog } from '../core/contracts.js'
-import { gatewayError } from '../core/errors.js'
+import { gatewayError, isGatewayError } from '../core/errors.js'
 import { erasePersonEntity, subjectEntry } from '../privacy/erasure.js'
 import type { Db } from '../store/index.js'
 import { createPersonalDataRepo, resolvedDetail } from '../store/personal-data-repo.js'
@@ -99,45 +99,53 @@ export function createPrivacyService(deps: PrivacyDeps) {
      * active in the configuration or has open alerts. Audited as `subject.erased` with counts only.
      */
     async erase(userId: string, personId: string, note: string): Promise<Record<string, unknown>> {
-      const actor = `user:${userId}`
-      const open = subjects.openAlerts(personId)
-      if (open.length) throw gatewayError('GW_ERR_SUBJECT_OPEN_ALERTS', [personId, open.length, open.slice(0, 5).join(', ') + (open.length > 5 ? ', …' : '')], { alert_ids: open })
-      let active = deps.active()
-      let entry = subjectEntry(active.document, personId)?.person ?? null
-      if (entry && entry.disabled !== true) throw gatewayError('GW_ERR_SUBJECT_ACTIVE', [personId, personId])
-      const h = await history(personId)
-      if (h.mentionedIn.length === 0 && subjects.alerts(personId).length === 0) throw gatewayError('GW_ERR_SUBJECT_NOT_FOUND', [personId])
-      // The running configuration first, as a new version, so nothing in memory writes the old text back later.
-      let configVersion: number | null = null
-      if (entry && erasePersonEntity(entry).changed) {
-        await deps.replacePerson(erasePersonEntity(entry).entity, active.version, actor)
-        active = deps.active()
-        entry = subjectEntry(active.document, personId)?.person ?? null
-        configVersion = active.version
-      }
-      // Then every stored version, a step at a time (idempotent, so an interrupted erasure is simply run again).
-      let versionsErased = 0
-      for (let after = 0; ;) {
-        const step = await deps.transact(() => subjects.eraseFromVersions(personId, after, VERSIONS_PER_STEP))
-        versionsErased += step.changed
-        if (step.last === null) break
-        after = step.last
-      }
-      const at = deps.now()
-      const records: RecordsErased = await deps.transact(() => {
-        const r = subjects.eraseRecords(personId, [personId, ...h.devices])
-        deps.audit.append({ at, kind: 'subject.erased', actor, personId, detail: { reason: note, devices: h.devices, configuration_versions_erased: versionsErased, erasure_config_version: configVersion, ...r } })
-        return r
-      })
       try {
-        deps.checkpoint()
+        return await erase(userId, personId, note)
       } catch (err) {
-        // The erasure is committed; the old text stays in the WAL only until the next checkpoint overwrites it.
-        deps.log.warn({ err }, 'could not checkpoint the WAL after an erasure')
+        // A refused erasure is on the record too (who asked, why it could not be done), without the reason given.
+        if (isGatewayError(err)) await deps.transact(() => deps.audit.append({ at: deps.now(), kind: 'command.refused', actor: `user:${userId}`, personId, detail: { command: 'erase', code: err.code, reason: err.message } }))
+        throw err
       }
-      deps.log.info({ person_id: personId, actor, ...records, configuration_versions_erased: versionsErased }, 'subject erased')
-      return { person_id: personId, erased_at: new Date(at).toISOString(), devices: h.devices, configuration_versions_erased: versionsErased, erasure_config_version: configVersion, ...records }
     },
+  }
+
+  async function erase(userId: string, personId: string, note: string): Promise<Record<string, unknown>> {
+    const actor = `user:${userId}`
+    const open = subjects.openAlerts(personId)
+    if (open.length) throw gatewayError('GW_ERR_SUBJECT_OPEN_ALERTS', [personId, open.length, open.slice(0, 5).join(', ') + (open.length > 5 ? ', …' : '')], { alert_ids: open })
+    const active = deps.active()
+    const entry = subjectEntry(active.document, personId)?.person ?? null
+    if (entry && entry.disabled !== true) throw gatewayError('GW_ERR_SUBJECT_ACTIVE', [personId, personId])
+    const h = await history(personId)
+    if (h.mentionedIn.length === 0 && subjects.alerts(personId).length === 0) throw gatewayError('GW_ERR_SUBJECT_NOT_FOUND', [personId])
+    // The running configuration first, as a new version, so nothing in memory writes the old text back later.
+    let configVersion: number | null = null
+    if (entry && erasePersonEntity(entry).changed) {
+      await deps.replacePerson(erasePersonEntity(entry).entity, active.version, actor)
+      configVersion = deps.active().version
+    }
+    // Then every stored version, a step at a time (idempotent, so an interrupted erasure is simply run again).
+    let versionsErased = 0
+    for (let after = 0; ;) {
+      const step = await deps.transact(() => subjects.eraseFromVersions(personId, after, VERSIONS_PER_STEP))
+      versionsErased += step.changed
+      if (step.last === null) break
+      after = step.last
+    }
+    const at = deps.now()
+    const records: RecordsErased = await deps.transact(() => {
+      const r = subjects.eraseRecords(personId, [personId, ...h.devices])
+      deps.audit.append({ at, kind: 'subject.erased', actor, personId, detail: { reason: note, devices: h.devices, configuration_versions_erased: versionsErased, erasure_config_version: configVersion, ...r } })
+      return r
+    })
+    try {
+      deps.checkpoint()
+    } catch (err) {
+      // The erasure is committed; the old text stays in the WAL only until the next checkpoint overwrites it.
+      deps.log.warn({ err }, 'could not checkpoint the WAL after an erasure')
+    }
+    deps.log.info({ person_id: personId, actor, ...records, configuration_versions_erased: versionsErased }, 'subject erased')
+    return { person_id: personId, erased_at: new Date(at).toISOString(), devices: h.devices, configuration_versions_erased: versionsErased, erasure_config_version: configVersion, ...records }
   }
 }
 
