@@ -182,10 +182,16 @@ describe('subject access export and erasure for one person (issue 8)', () => {
     expect(v.report).toMatchObject({ ok: true, kind: null })
   })
 
-  it('starts again on the erased data (every stored version still valid), verifying the chain at start', async () => {
+  it('starts again on the erased data (every stored version still valid), verifying the chain at start; retention runs at each start', async () => {
     gw = await startGatewayProcess({ dataDir })
     const started = (await api(gw.httpPort, raj, '/api/audit/search?kind=gateway.started')).body.entries
     expect(started.at(-1).detail.audit_chain).toBe('verified')
     expect((await active()).document.people.find((p) => p.id === 'p-002')).toMatchObject({ room_code: '(erased)', disabled: true })
+    // The retention job ran at each start and audited itself (nothing is old enough to remove here).
+    const runs = await eventually(async () => {
+      const rows = (await api(gw.httpPort, raj, '/api/audit/search?kind=retention.applied')).body.entries as { detail: { status: string; removed?: Record<string, number> } }[]
+      return rows.filter((r) => r.detail.status === 'completed').length >= 2 && rows
+    }, 'two completed retention runs')
+    expect(runs.find((r) => r.detail.status === 'completed')!.detail.removed).toEqual({ journal: 0, alerts: 0, notifications: 0, suppressions: 0, personal_data: 0, audit: 0 })
   })
 })
