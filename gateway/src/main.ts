@@ -53,6 +53,7 @@ import { createConfigApi } from './http/config-api.js'
 import { createConfigRepo } from './store/config-repo.js'
 import { createPrivacyApi } from './http/privacy-api.js'
 import { createPrivacyService } from './compose/privacy-service.js'
+import { collectInWorker } from './compose/subject-export.js'
 import { createRetentionJob } from './compose/retention-job.js'
 import { createRetentionRepo } from './store/retention-repo.js'
 
@@ -182,7 +183,7 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
   // Issue 8: subject access and erasure. Deleted rows are overwritten on disk, not just unlinked (erasure, retention).
   db.pragma('secure_delete = ON')
   const privacy = createPrivacyService({
-    db, audit: repos.audit, transact: (run) => committer.submit(run), active: () => configStore.active(), now: () => clock.now(), log: log.child({ module: 'gateway.privacy' }),
+    db, audit: repos.audit, transact: (run) => committer.submit(run), collect: collectInWorker(dbFile), active: () => configStore.active(), now: () => clock.now(), log: log.child({ module: 'gateway.privacy' }),
     replacePerson: async (entity, baseVersion, actor) => void await configChanges.change({ section: 'people', key: String(entity.id), op: 'put', entity, note: 'subject erasure: personal details replaced by (erased)', baseVersion, actor, source: 'api' }),
     checkpoint: () => void db.pragma('wal_checkpoint(TRUNCATE)'),
   })

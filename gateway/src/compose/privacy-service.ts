@@ -3,8 +3,7 @@ import type { AuditLog } from '../core/contracts.js'
 import { gatewayError, isGatewayError } from '../core/errors.js'
 import { erasePersonEntity, subjectEntry } from '../privacy/erasure.js'
 import type { Db } from '../store/index.js'
-import { createPersonalDataRepo, resolvedDetail } from '../store/personal-data-repo.js'
-import { createSubjectRepo, type RecordsErased, type StoredRow } from '../store/subject-repo.js'
+import { createSubjectRepo, type RecordsErased } from '../store/subject-repo.js'
 
 /** Configuration versions read or erased per step, so a long history never holds the event loop for long. */
 const VERSIONS_PER_STEP = 50
@@ -14,6 +13,8 @@ export interface PrivacyDeps {
   readonly audit: Pick<AuditLog, 'append'>
   /** The single writer (store/group-commit.ts). */
   readonly transact: <T>(run: () => T) => Promise<T>
+  /** Collects everything held about a person (a worker thread in the gateway: compose/subject-export.ts). */
+  readonly collect: (personId: string, now: number) => Promise<Record<string, unknown>>
   /** The running configuration document and its version. */
   readonly active: () => { readonly version: number; readonly document: unknown }
   /** Saves the person's entry as a new configuration version and applies it (the way the web app would). */
@@ -24,28 +25,17 @@ export interface PrivacyDeps {
   readonly log: Logger
 }
 
-const TIME_COLUMN = /_at$/
-/** A stored row with its epoch-millisecond `*_at` columns as ISO times (what a person reading the export needs). */
-function readable(row: StoredRow): StoredRow {
-  return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, TIME_COLUMN.test(k) && typeof v === 'number' ? new Date(v).toISOString() : v]))
-}
-
-const parsedJson = (row: StoredRow, key: string) => (typeof row[key] === 'string' ? { ...row, [key]: JSON.parse(row[key] as string) as unknown } : row)
-
 /**
  * Subject access and erasure (issue 8, UK GDPR Arts 15 and 17). Both find the person by pseudonymous id
  * through every configuration version (so devices they once had are included), and both are audited.
  */
 export function createPrivacyService(deps: PrivacyDeps) {
   const subjects = createSubjectRepo(deps.db)
-  const personal = createPersonalDataRepo(deps.db)
 
-  /** Every configuration version that mentions the person, read in steps; an entry is listed when it changed. */
-  async function history(personId: string) {
-    const entries: { version: number; at: string; changed_by: string; source: string; note: string | null; person: unknown; devices: unknown[] }[] = []
+  /** The versions that mention the person and the devices they had, read a step at a time. */
+  async function history(personId: string): Promise<{ mentionedIn: number[]; devices: string[] }> {
     const mentionedIn: number[] = []
     const devices = new Set<string>()
-    let last = ''
     for (let after = 0; ;) {
       const batch = subjects.versions(after, VERSIONS_PER_STEP)
       if (batch.length === 0) break
@@ -54,43 +44,21 @@ export function createPrivacyService(deps: PrivacyDeps) {
         if (!e) continue
         mentionedIn.push(v.version)
         for (const d of e.devices) devices.add(String(d.id))
-        const text = JSON.stringify(e)
-        if (text !== last) entries.push({ version: v.version, at: new Date(v.at).toISOString(), changed_by: v.changed_by, source: v.source, note: v.note, ...e })
-        last = text
       }
       after = batch.at(-1)!.version
       await new Promise<void>((r) => setImmediate(r))
     }
-    return { entries, mentionedIn, devices: [...devices] }
+    return { mentionedIn, devices: [...devices] }
   }
 
   return {
-    /** Everything held about the person, personal references resolved; audited as `subject.exported`. */
+    /** Everything held about the person (compose/subject-export.ts), personal references resolved; audited as `subject.exported`. */
     async exportSubject(userId: string, personId: string): Promise<Record<string, unknown>> {
-      const h = await history(personId)
-      const alerts = subjects.alerts(personId)
-      if (h.mentionedIn.length === 0 && alerts.length === 0) throw gatewayError('GW_ERR_SUBJECT_NOT_FOUND', [personId])
-      const current = subjectEntry(deps.active().document, personId)
-      const audit = subjects.audit(personId, h.devices).map((r) => ({ ...readable(r), detail: resolvedDetail(personal, r.detail) }))
-      const body = {
-        subject: personId,
-        exported_at: new Date(deps.now()).toISOString(),
-        configuration: { active_version: deps.active().version, current, versions_mentioning: h.mentionedIn, changes: h.entries },
-        devices: h.devices,
-        rules: (current?.person as { rules?: unknown } | null)?.rules ?? [],
-        rule_versions: subjects.ruleVersions(personId).map((r) => readable(parsedJson(r, 'rule_json'))),
-        rule_state: subjects.ruleState(personId).map((r) => parsedJson(r, 'state')),
-        timers: subjects.timers(personId).map(readable),
-        alerts: alerts.map(readable),
-        notifications: subjects.notifications(personId).map(readable),
-        suppressions: subjects.suppressions([personId, ...h.devices]).map(readable),
-        journal: subjects.journal(h.devices).map(readable),
-        audit,
-        personal_data: personal.forPerson(personId).map((p) => ({ ref: p.ref, kind: p.kind, value: p.value, created_at: new Date(p.createdAt).toISOString() })),
-      }
-      const counts = Object.fromEntries(Object.entries(body).filter(([, v]) => Array.isArray(v)).map(([k, v]) => [k, (v as unknown[]).length]))
-      await deps.transact(() => deps.audit.append({ at: deps.now(), kind: 'subject.exported', actor: `user:${userId}`, personId, detail: { counts, configuration_versions: h.mentionedIn.length } }))
-      return { ...body, counts }
+      const body = await deps.collect(personId, deps.now())
+      const counts = body.counts as Record<string, number>
+      const versions = ((body.configuration as { versions_mentioning?: unknown[] } | undefined)?.versions_mentioning ?? []).length
+      await deps.transact(() => deps.audit.append({ at: deps.now(), kind: 'subject.exported', actor: `user:${userId}`, personId, detail: { counts, configuration_versions: versions } }))
+      return body
     },
 
     /**

@@ -36,7 +36,7 @@ export interface RetentionReport {
 
 /**
  * The retention job (issue 8, storage limitation): at start and every 24 h, removes raw device events older
- * than `telemetry_days` (never one an open alert was raised by), closed alerts with their pages and ended
+ * than `telemetry_days` (never one an open alert was raised by), closed alerts with their pages and expired
  * suppressions older than `alerts_days`, personal text older than `personal_data_days`, and audit rows older
  * than `audit_days` (through the delete window, recording where the kept trail starts so it still verifies,
  * then anchoring the head). Work is done in bounded batches, each its own transaction, with the event loop
@@ -83,11 +83,14 @@ export function createRetentionJob(deps: RetentionJobDeps) {
       }, counted)
       removed.suppressions = await drain(() => deps.repo.deleteSuppressions(cut.alerts, batch), counted)
       removed.personal_data = await drain(() => deps.repo.deletePersonalData(cut.personal, batch), counted)
-      removed.audit = await drain(() => {
-        const c = deps.repo.cutAudit(cut.audit, batch, now)
-        if (c) lastCut = c
-        return c?.removed ?? 0
-      }, counted)
+      const target = await deps.transact(() => deps.repo.auditCutTarget(cut.audit))
+      if (target !== null) {
+        removed.audit = await drain(() => {
+          const c = deps.repo.cutAudit(target, batch, now)
+          if (c) lastCut = c
+          return c?.removed ?? 0
+        }, counted)
+      }
     } catch (err) {
       deps.log.error({ err, removed }, 'retention stopped part-way')
       await deps.transact(() => deps.audit.append({ at: deps.clock.now(), kind: 'retention.applied', actor: 'gateway', detail: { status: 'failed', error: (err as Error).message, settings, cutoffs, removed } }))

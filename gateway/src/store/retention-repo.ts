@@ -17,11 +17,12 @@ export function createRetentionRepo(db: Db) {
   const s = {
     // Journal rows an open alert was raised by are kept whatever their age (they explain an alert still in hand).
     journal: db.prepare(`DELETE FROM journal WHERE seq IN (SELECT seq FROM journal WHERE received_at < ?
-      AND seq NOT IN (SELECT trigger_event_seq FROM alerts WHERE state <> 'closed' AND trigger_event_seq IS NOT NULL) ORDER BY seq LIMIT ?)`),
+      AND seq NOT IN (SELECT trigger_event_seq FROM alerts WHERE state <> 'closed' AND trigger_event_seq IS NOT NULL) ORDER BY received_at LIMIT ?)`),
     closedAlerts: db.prepare("SELECT id FROM alerts WHERE state = 'closed' AND closed_at < ? ORDER BY closed_at LIMIT ?").pluck(),
     notifications: db.prepare('DELETE FROM notifications WHERE alert_id IN (SELECT value FROM json_each(?))'),
     alerts: db.prepare('DELETE FROM alerts WHERE id IN (SELECT value FROM json_each(?))'),
-    suppressions: db.prepare('DELETE FROM suppressions WHERE id IN (SELECT id FROM suppressions WHERE coalesce(min(cleared_at, expires_at), expires_at) < ? ORDER BY expires_at LIMIT ?)'),
+    // Expired, not cleared: a suppression cleared early still ended by its expiry (at most 14 days later), and expiry is indexed.
+    suppressions: db.prepare('DELETE FROM suppressions WHERE id IN (SELECT id FROM suppressions WHERE expires_at < ? ORDER BY expires_at LIMIT ?)'),
     personal: db.prepare('DELETE FROM personal_data WHERE ref IN (SELECT ref FROM personal_data WHERE created_at < ? ORDER BY created_at LIMIT ?)'),
     firstSeq: db.prepare('SELECT min(seq) FROM audit').pluck(),
     firstKept: db.prepare('SELECT min(seq) FROM audit WHERE at >= ?').pluck(),
@@ -43,25 +44,34 @@ export function createRetentionRepo(db: Db) {
       return { alerts: s.alerts.run(ids).changes, notifications }
     },
 
-    /** Suppressions that ended (cleared or expired) before `cutoff`. */
+    /** Suppressions that expired before `cutoff`. */
     deleteSuppressions: (cutoff: number, limit: number) => s.suppressions.run(cutoff, limit).changes,
 
     /** Personal data created before `cutoff`. */
     deletePersonalData: (cutoff: number, limit: number) => s.personal.run(cutoff, limit).changes,
 
     /**
-     * Removes at most `limit` of the oldest audit rows, and only a prefix of rows all written before `cutoff`
-     * (a row out of time order stops the cut), inside the delete window (migration 006), and records where
-     * the kept trail starts and the hash its first row links to, so verification starts there. Null when
-     * nothing is due.
+     * The last audit row a cut may remove: the rows before the first one written at or after `cutoff` (a
+     * prefix of the trail, so a row out of time order stops the cut), never the newest row (the next row's
+     * seq and prev_hash are taken from it: store/audit-repo.ts). Null when nothing is due. One pass over the
+     * old rows, once per run.
      */
-    cutAudit(cutoff: number, limit: number, at: number): AuditCut | null {
+    auditCutTarget(cutoff: number): number | null {
       const first = s.firstSeq.get() as number | null
       if (first === null) return null
-      // The newest row always stays: the next row's seq and prev_hash are taken from it (store/audit-repo.ts).
       const kept = Math.min((s.firstKept.get(cutoff) as number | null) ?? Infinity, s.lastSeq.get() as number)
-      const through = Math.min(kept - 1, first + limit - 1)
-      if (through < first) return null
+      return kept - 1 >= first ? kept - 1 : null
+    },
+
+    /**
+     * Removes the oldest audit rows, at most `limit` and none after `target`, inside the delete window
+     * (migration 006), and records where the kept trail starts and the hash its first row links to, so
+     * verification starts there. Null when nothing is left to remove.
+     */
+    cutAudit(target: number, limit: number, at: number): AuditCut | null {
+      const first = s.firstSeq.get() as number | null
+      if (first === null || first > target) return null
+      const through = Math.min(target, first + limit - 1)
       const prevHash = (s.hashOf.get(through) as string | null) ?? GENESIS
       s.openWindow.run()
       const removed = s.deleteAudit.run(through).changes

@@ -24,6 +24,7 @@ export function createSubjectRepo(db: Db) {
   const json = (ids: readonly string[]) => JSON.stringify(ids)
   const stmt = {
     versions: db.prepare('SELECT version, at, changed_by, note, source, document FROM config_versions WHERE version > ? ORDER BY version LIMIT ?'),
+    latest: db.prepare('SELECT version, document FROM config_versions ORDER BY version DESC LIMIT 1'),
     alerts: db.prepare('SELECT * FROM alerts WHERE person_id = ? ORDER BY raised_at, id'),
     open: db.prepare("SELECT id FROM alerts WHERE person_id = ? AND state <> 'closed' ORDER BY raised_at").pluck(),
     notifications: db.prepare('SELECT n.* FROM notifications n JOIN alerts a ON a.id = n.alert_id WHERE a.person_id = ? ORDER BY n.created_at, n.id'),
@@ -33,9 +34,12 @@ export function createSubjectRepo(db: Db) {
     ruleState: db.prepare('SELECT * FROM rule_state WHERE person_id = ?'),
     timers: db.prepare('SELECT * FROM timers WHERE person_id = ?'),
     // Rows about the person, their devices or their alerts; a device row about someone else (a reassigned device) is not theirs.
-    audit: db.prepare(`SELECT seq, at, kind, actor, alert_id, device_id, person_id, event_seq, detail FROM audit
-      WHERE person_id = @person
-         OR ((device_id IN (SELECT value FROM json_each(@devices)) OR alert_id IN (SELECT id FROM alerts WHERE person_id = @person)) AND (person_id IS NULL OR person_id = @person))
+    // A union of three indexed lookups (audit_person, audit_device, audit_alert), never a scan of the whole trail.
+    audit: db.prepare(`SELECT seq, at, kind, actor, alert_id, device_id, person_id, event_seq, detail FROM audit WHERE person_id = @person
+      UNION SELECT seq, at, kind, actor, alert_id, device_id, person_id, event_seq, detail FROM audit
+        WHERE device_id IN (SELECT value FROM json_each(@devices)) AND (person_id IS NULL OR person_id = @person)
+      UNION SELECT seq, at, kind, actor, alert_id, device_id, person_id, event_seq, detail FROM audit
+        WHERE alert_id IN (SELECT id FROM alerts WHERE person_id = @person) AND (person_id IS NULL OR person_id = @person)
       ORDER BY seq`),
     updateDocument: db.prepare('UPDATE config_versions SET document = ? WHERE version = ?'),
     eraseNotes: db.prepare('UPDATE alerts SET outcome_note = ? WHERE person_id = ? AND outcome_note IS NOT NULL AND outcome_note <> ?'),
@@ -50,6 +54,11 @@ export function createSubjectRepo(db: Db) {
     versions(afterVersion: number, limit: number): { version: number; at: number; changed_by: string; note: string | null; source: string; document: unknown }[] {
       return (stmt.versions.all(afterVersion, limit) as { version: number; at: number; changed_by: string; note: string | null; source: string; document: string }[])
         .map((v) => ({ ...v, document: JSON.parse(v.document) as unknown }))
+    },
+    /** The active configuration: the newest version. */
+    latestVersion(): { version: number; document: unknown } | null {
+      const r = stmt.latest.get() as { version: number; document: string } | undefined
+      return r ? { version: r.version, document: JSON.parse(r.document) as unknown } : null
     },
     alerts: (personId: string) => stmt.alerts.all(personId) as StoredRow[],
     openAlerts: (personId: string) => stmt.open.all(personId) as string[],
