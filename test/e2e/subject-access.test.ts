@@ -1,25 +1,11 @@
 import Database from 'better-sqlite3'
-import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { MqttClient } from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { api, connectDevice, eventually, publishEvent } from '../helpers/clients.js'
-import { type GatewayProcess, repoRoot, startGatewayProcess, tempDataDir } from '../helpers/gateway-process.js'
-
-/** `npm run audit -- verify --json` exactly as an operator runs it. */
-function verifyCli(dataDir: string): { code: number | null; report: any; out: string } {
-  const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: { audit: string } }
-  const [, ...args] = pkg.scripts.audit.split(/\s+/)
-  const r = spawnSync(process.execPath, [...args, 'verify', '--data-dir', dataDir, '--json'], { cwd: repoRoot, encoding: 'utf8' })
-  let report: unknown = null
-  try {
-    report = JSON.parse(r.stdout)
-  } catch {
-    /* not JSON: the test shows the output */
-  }
-  return { code: r.status, report, out: r.stderr + r.stdout }
-}
+import { verifyCli } from '../helpers/audit-cli.js'
+import { type GatewayProcess, startGatewayProcess, tempDataDir } from '../helpers/gateway-process.js'
 
 /** Every string value of every column of every table that contains `needle` (case-sensitive), as `table.column`. */
 function findInDatabase(file: string, needle: string): string[] {

@@ -36,16 +36,11 @@ export function createPrivacyService(deps: PrivacyDeps) {
   async function history(personId: string): Promise<{ mentionedIn: number[]; devices: string[] }> {
     const mentionedIn: number[] = []
     const devices = new Set<string>()
-    for (let after = 0; ;) {
-      const batch = subjects.versions(after, VERSIONS_PER_STEP)
-      if (batch.length === 0) break
-      for (const v of batch) {
-        const e = subjectEntry(v.document, personId)
-        if (!e) continue
-        mentionedIn.push(v.version)
-        for (const d of e.devices) devices.add(String(d.id))
+    for (const batch of subjects.mentions(personId, VERSIONS_PER_STEP)) {
+      for (const m of batch) {
+        mentionedIn.push(m.version)
+        for (const d of m.entry.devices) devices.add(String(d.id))
       }
-      after = batch.at(-1)!.version
       await new Promise<void>((r) => setImmediate(r))
     }
     return { mentionedIn, devices: [...devices] }

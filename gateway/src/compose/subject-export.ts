@@ -15,24 +15,19 @@ function readable(row: StoredRow): StoredRow {
 const parsedJson = (row: StoredRow, key: string) => (typeof row[key] === 'string' ? { ...row, [key]: JSON.parse(row[key] as string) as unknown } : row)
 
 /** Every configuration version that mentions the person: versions, devices they had, and their entry each time it changed. */
-export function configurationHistory(subjects: ReturnType<typeof createSubjectRepo>, personId: string) {
-  const changes: { version: number; at: string; changed_by: string; source: string; note: string | null; person: unknown; devices: unknown[] }[] = []
+function configurationHistory(subjects: ReturnType<typeof createSubjectRepo>, personId: string) {
+  const changes: Record<string, unknown>[] = []
   const mentionedIn: number[] = []
   const devices = new Set<string>()
   let last = ''
-  for (let after = 0; ;) {
-    const batch = subjects.versions(after, 50)
-    if (batch.length === 0) break
-    for (const v of batch) {
-      const e = subjectEntry(v.document, personId)
-      if (!e) continue
-      mentionedIn.push(v.version)
-      for (const d of e.devices) devices.add(String(d.id))
-      const text = JSON.stringify(e)
-      if (text !== last) changes.push({ version: v.version, at: new Date(v.at).toISOString(), changed_by: v.changed_by, source: v.source, note: v.note, ...e })
+  for (const batch of subjects.mentions(personId)) {
+    for (const m of batch) {
+      mentionedIn.push(m.version)
+      for (const d of m.entry.devices) devices.add(String(d.id))
+      const text = JSON.stringify(m.entry)
+      if (text !== last) changes.push({ version: m.version, at: new Date(m.at).toISOString(), changed_by: m.changed_by, source: m.source, note: m.note, ...m.entry })
       last = text
     }
-    after = batch.at(-1)!.version
   }
   return { changes, mentionedIn, devices: [...devices] }
 }

@@ -1,9 +1,19 @@
 import { ERASED } from '../privacy/personal-fields.js'
-import { eraseFromDocument } from '../privacy/erasure.js'
+import { eraseFromDocument, subjectEntry } from '../privacy/erasure.js'
 import type { Db } from './db.js'
 
 /** A stored row as it is, columns by name. */
 export type StoredRow = Record<string, unknown>
+
+/** A configuration version that mentions a person, with their entry in it. */
+export interface Mention {
+  readonly version: number
+  readonly at: number
+  readonly changed_by: string
+  readonly note: string | null
+  readonly source: string
+  readonly entry: NonNullable<ReturnType<typeof subjectEntry>>
+}
 
 /** What erasure changed outside the configuration, per table (no personal text: counts only). */
 export interface RecordsErased {
@@ -50,15 +60,22 @@ export function createSubjectRepo(db: Db) {
     deleteTimers: db.prepare('DELETE FROM timers WHERE person_id = ?'),
   }
   return {
-    /** Configuration versions after `afterVersion`, oldest first, at most `limit`, with their documents parsed. */
-    versions(afterVersion: number, limit: number): { version: number; at: number; changed_by: string; note: string | null; source: string; document: unknown }[] {
-      return (stmt.versions.all(afterVersion, limit) as { version: number; at: number; changed_by: string; note: string | null; source: string; document: string }[])
-        .map((v) => ({ ...v, document: JSON.parse(v.document) as unknown }))
-    },
     /** The active configuration: the newest version. */
     latestVersion(): { version: number; document: unknown } | null {
       const r = stmt.latest.get() as { version: number; document: string } | undefined
       return r ? { version: r.version, document: JSON.parse(r.document) as unknown } : null
+    },
+    /** The configuration versions that mention the person, with their entry, a batch at a time (a caller may yield in between). */
+    *mentions(personId: string, batchSize = 50): Generator<Mention[]> {
+      for (let after = 0; ;) {
+        const batch = stmt.versions.all(after, batchSize) as { version: number; at: number; changed_by: string; note: string | null; source: string; document: string }[]
+        if (batch.length === 0) return
+        yield batch.flatMap(({ document, ...v }) => {
+          const entry = subjectEntry(JSON.parse(document) as unknown, personId)
+          return entry ? [{ ...v, entry }] : []
+        })
+        after = batch.at(-1)!.version
+      }
     },
     alerts: (personId: string) => stmt.alerts.all(personId) as StoredRow[],
     openAlerts: (personId: string) => stmt.open.all(personId) as string[],
