@@ -1,26 +1,12 @@
 import Database from 'better-sqlite3'
-import { spawnSync } from 'node:child_process'
 import { cpSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { rowHash } from '../../gateway/src/audit/chain.js'
 import { api, connectDevice, eventually, publishEvent } from '../helpers/clients.js'
-import { type GatewayProcess, repoRoot, startGatewayProcess, tempDataDir } from '../helpers/gateway-process.js'
-
-/** `npm run audit -- verify --json` exactly as an operator runs it (node + tsx, like the npm script). */
-function verifyCli(dataDir: string): { code: number | null; report: any; stderr: string } {
-  const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: { audit: string } }
-  const [, ...args] = pkg.scripts.audit.split(/\s+/)
-  const r = spawnSync(process.execPath, [...args, 'verify', '--data-dir', dataDir, '--json'], { cwd: repoRoot, encoding: 'utf8' })
-  let report: unknown = null
-  try {
-    report = JSON.parse(r.stdout)
-  } catch {
-    /* not JSON: the test shows stdout */
-  }
-  return { code: r.status, report, stderr: r.stderr + r.stdout }
-}
+import { verifyCli } from '../helpers/audit-cli.js'
+import { type GatewayProcess, startGatewayProcess, tempDataDir } from '../helpers/gateway-process.js'
 
 /** A copy of the pristine data directory, edited behind the gateway's back as an intruder with file access would. */
 function tampered(pristine: string, edit: (db: Database.Database, key: Buffer) => void): string {
@@ -60,7 +46,7 @@ describe('tamper evidence: the verifier\'s exact finding for each kind of edit t
     const anchors = readFileSync(join(pristine, 'audit-anchors.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
     expect(anchors.at(-1)).toMatchObject({ seq: rows.at(-1)!.seq, hash: rows.at(-1)!.hash })
     const r = verifyCli(pristine)
-    expect(r.stderr).not.toContain('BROKEN')
+    expect(r.out).not.toContain('BROKEN')
     expect(r.code).toBe(0)
     expect(r.report).toMatchObject({ ok: true, rowsChecked: rows.length, kind: null })
   })
@@ -107,7 +93,7 @@ describe('tamper evidence: the verifier\'s exact finding for each kind of edit t
   it.each(cases)('$name → $kind', ({ edit, kind, seq }) => {
     const dir = tampered(pristine, edit)
     const r = verifyCli(dir)
-    expect(r.code, r.stderr).toBe(1)
+    expect(r.code, r.out).toBe(1)
     expect({ kind: r.report.kind, firstBadSeq: r.report.firstBadSeq, ok: r.report.ok }).toEqual({ kind, firstBadSeq: seq(), ok: false })
     expect(r.report.message).toContain(String(seq()))
   })

@@ -109,6 +109,19 @@ describe('retention job: what each class keeps and removes (settings: telemetry 
     expect(verifyStoredTrail(w.db, w.key, anchors, { tailRows: 2, from: retentionStart(w.db)! })).toMatchObject({ ok: true })
   })
 
+  it('a retention mark written by someone else (old rows deleted, a mark inserted) is found, not trusted', () => {
+    // Forge: delete through row 6 and record a mark as if retention had kept from 7.
+    const seven = w.db.prepare('SELECT prev_hash FROM audit WHERE seq = 7').pluck().get() as string
+    w.db.transaction(() => {
+      w.db.prepare('INSERT INTO audit_delete_window (id) VALUES (1)').run()
+      w.db.prepare('DELETE FROM audit WHERE seq <= 6').run()
+      w.db.prepare('DELETE FROM audit_delete_window').run()
+      w.db.prepare('INSERT INTO audit_retention (at, removed_through_seq, first_kept_seq, first_kept_prev_hash) VALUES (?, 6, 7, ?)').run(NOW, seven)
+    })()
+    expect(verifyAuditFiles(w.files)).toMatchObject({ ok: false, kind: 'deleted', firstBadSeq: 7 })
+    expect(w.integrity.checkAtStart()).toMatchObject({ ok: false, kind: 'deleted', firstBadSeq: 7 })
+  })
+
   it('shows "(erased)" for the personal text of kept rows whose values retention removed', async () => {
     w.db.prepare('DELETE FROM personal_data').run()
     expect(w.repos.audit.search({ kind: 'alert.transition', limit: 10 }).map((r) => r.detail.note)).toEqual(['(erased)', '(erased)'])

@@ -36,6 +36,11 @@ export function verifyStoredTrail(db: Db, key: Buffer, anchors: readonly Anchor[
       else if (row.hash !== before.hash) extra = { ok: false, rowsChecked: 0, firstBadSeq: before.seq, kind: 'replaced', message: `row ${before.seq} has another hash than the anchor written at ${new Date(before.at).toISOString()}: the chain was rebuilt`, head: null, anchorsChecked: 0 }
     }
   }
+  // A retention mark alone is not trusted: anyone with the file could delete old rows and write one. The
+  // retention job records each cut in a chained `retention.applied` row, which only the key can produce.
+  if (opts.from && !db.prepare("SELECT 1 FROM audit WHERE seq >= ? AND kind = 'retention.applied' AND json_extract(detail, '$.audit_cut.first_kept_seq') = ? LIMIT 1").get(opts.from.seq, opts.from.seq)) {
+    return { ok: false, rowsChecked: 0, firstBadSeq: opts.from.seq, kind: 'deleted', message: `the trail starts at row ${opts.from.seq} by a retention mark that no retention.applied row in the chain records: the rows before it were removed outside the retention job`, head: null, anchorsChecked: 0 }
+  }
   const rows = db.prepare(`SELECT ${columns} FROM audit WHERE seq >= ? ORDER BY seq`).iterate(from?.seq ?? 0) as IterableIterator<ChainRow>
   const usable = anchors.filter((a) => a.seq >= (from?.seq ?? 0))
   const finding = verifyChain(key, rows, { anchors: usable, ...(from ? { from } : {}) })
