@@ -82,9 +82,9 @@ if (who && !session) {
 
   /** Sections the web app does not edit in this release. */
   function renderFileOnly(): void {
-    view.replaceChildren(el('h2', { id: 'view-heading', tabindex: '-1' }, 'Sites, lines, inputs, bridges, broker'))
+    view.replaceChildren(el('h2', { id: 'view-heading', tabindex: '-1' }, 'Sites, lines, inputs, bridges, broker, retention'))
     view.append(el('p', { class: 'note' }, 'Read only here: these settings wire hardware and listeners, so they change in the configuration file, followed by a restart. The file is imported as a new version when it changes.'))
-    for (const key of ['sites', 'lines', 'inputs', 'zigbee2mqtt', 'broker', 'ingest']) {
+    for (const key of ['sites', 'lines', 'inputs', 'zigbee2mqtt', 'broker', 'ingest', 'retention']) {
       view.append(el('h3', {}, key), el('pre', { tabindex: '0', 'aria-label': `${key} settings` }, JSON.stringify((state.document as Record<string, unknown>)[key] ?? null, null, 2)))
     }
   }
