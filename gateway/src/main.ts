@@ -6,6 +6,7 @@ import { pino, type Logger } from 'pino'
 import { createTopicAcl, startBroker } from '../../broker/src/index.js'
 import { deviceAdapters } from '../../device-adapters/src/index.js'
 import { createAccessService } from './access/access-service.js'
+import { issueUserToken, revokeUserToken } from './access/user-tokens.js'
 import { createAuthenticator } from './access/authenticator.js'
 import { issueMissingCredentials } from './access/provisioning.js'
 import { indexConfig } from './config/config-index.js'
@@ -159,9 +160,23 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
 
   // Late-bound: the broker starts after the HTTP server.
   let brokerStats: () => Record<string, number> = () => ({})
+  // Refusals are audited, but a flood of identical ones from someone unidentified (a script hammering without
+  // credentials, a device reconnecting with a bad password) must not fill an 8-year trail: for those, per actor
+  // and reason, one row a minute carrying how many were folded into it. A signed-in user's refusals each get a row.
+  const refusalWindows = new Map<string, { until: number; folded: number }>()
   const refused = (actor: string, what: string, reason: string) => {
+    const now = clock.now()
+    const key = `${actor}\0${reason}`
+    const w = actor.startsWith('user:') ? undefined : refusalWindows.get(key)
+    if (w && now < w.until) {
+      w.folded++
+      return
+    }
+    if (refusalWindows.size > 10_000) for (const [k, v] of refusalWindows) if (v.until <= now) refusalWindows.delete(k)
+    if (!actor.startsWith('user:')) refusalWindows.set(key, { until: now + 60_000, folded: 0 })
     log.warn({ actor, what, reason }, 'access refused')
-    committer.submit(() => repos.audit.append({ at: clock.now(), kind: 'access.refused', actor, detail: { what, reason } })).catch((err: unknown) => log.error({ err }, 'could not audit a refusal'))
+    const folded = w?.folded ?? 0
+    committer.submit(() => repos.audit.append({ at: now, kind: 'access.refused', actor, detail: { what, reason, ...(folded ? { same_refusals_in_previous_minute: folded } : {}) } })).catch((err: unknown) => log.error({ err }, 'could not audit a refusal'))
   }
 
   // Configuration changes from the web app and API, applied without a restart (compose/config-apply.ts).
@@ -175,6 +190,8 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
       for (const id of ids) {
         http.endSockets(await access.endSessionsOf(id))
         hub.closeUser(id)
+        // Their access token goes too (an AT admin issues a new one if the user comes back).
+        await committer.submit(() => revokeUserToken(repos, id, 'gateway', clock.now()))
       }
     }, resetRule: ruleResetter(repos, (run) => committer.submit(run)),
   })
@@ -198,7 +215,7 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
   const tls = opts.tlsKeyFile && opts.tlsCertFile ? { key: readFileSync(opts.tlsKeyFile), cert: readFileSync(opts.tlsCertFile) } : undefined
   const http = await startHttpServer({ access, ...(tls ? { tls } : {}),
     host: opts.host, port: opts.httpPort, hub, staticFiles: loadStaticFiles(webDir), log: log.child({ module: 'gateway.http' }),
-    authenticate: (token) => auth.userToken(token), refused,
+    authenticate: (token, client) => access.bearer(token, client), refused,
     health: () => ({ status: 'ok', commit_backlog: committer.backlog }),
     api: createRouter(createApi({ index, alerts: repos.alerts, notifications: repos.notifications, audit: repos.audit, suppressions: repos.suppressions, ruleVersions: repos.ruleVersions, now: () => clock.now(),
       accept: (id, userId, via) => commands.accept(id, userId, via, clock.now()),
@@ -213,7 +230,10 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
       revokeDevice: (userId, id) => commands.revokeDevice(userId, id, clock.now()),
       metrics: () => renderMetrics({ ...counters, screens: hub.size, commitBacklog: committer.backlog, brokerRefusals: brokerStats() }) }),
       createBoardApi({ index, alerts: repos.alerts, now: () => clock.now(), deviceHealth: (id) => pipeline.deviceHealth(id), deviceTypes: adapterById }),
-      accountRoutes(index, access),
+      accountRoutes(index, access, {
+        issue: (actor, userId) => issueUserToken(repos, (run) => committer.submit(run), userId, actor, clock.now()),
+        revoke: (actor, userId) => committer.submit(() => revokeUserToken(repos, userId, actor, clock.now())),
+      }),
       createConfigApi({ index, store: configStore, repo: configRepo, ctx: registryContext, change: (r) => configChanges.change(r),
         refused: (actor, what, code, reason, issues) => void committer.submit(() => repos.audit.append({ at: clock.now(), kind: 'command.refused', actor, detail: { what, code, reason, issues } })).catch(logFailure('could not audit a refused configuration change')) }),
       createAuditApi({ index, audit: repos.audit, now: () => clock.now() }),

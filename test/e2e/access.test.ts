@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { api } from '../helpers/clients.js'
+import { api, connectDevice, eventually, publishEvent } from '../helpers/clients.js'
 import { type GatewayProcess, startGatewayProcess, tempDataDir } from '../helpers/gateway-process.js'
 import { SessionClient } from '../helpers/session-client.js'
 
@@ -33,6 +33,8 @@ describe('first AT admin setup, sign-in, sessions and CSRF (real gateway process
     expect(link).toMatch(/^\/setup#token=[A-Za-z0-9_-]{43}$/)
     const token = link!.split('token=')[1]!
     const tab = new SessionClient(base)
+    // Who may become the first admin is shown only to the holder of a valid link.
+    expect((await tab.request('POST', '/api/setup/check', { token: 'not-a-real-token' })).body).toEqual({ valid: false, candidates: [] })
     const check = await tab.request('POST', '/api/setup/check', { token })
     expect(check.body).toEqual({ valid: true, candidates: [{ id: 'at-ann', display_name: 'Ann' }] })
     // A carer id cannot become the first admin; a weak password is refused and leaves the link usable.
@@ -71,12 +73,14 @@ describe('first AT admin setup, sign-in, sessions and CSRF (real gateway process
     expect(wrong.body.error.code).toBe('GW_ERR_AUTH_LOGIN_FAILED')
     const failed = await auditOf(gw, 'auth.login_failed')
     expect(failed.map((e) => [e.actor, e.detail.reason])).toEqual(expect.arrayContaining([['user:at-ann', 'wrong password'], ['user:nobody-here', 'unknown user id']]))
-    // Four more wrong guesses for at-ann reach the limit of 5; then even the right password is refused.
-    for (let i = 0; i < 4; i++) expect((await tab.login('at-ann', `guess number ${i} here`)).status).toBe(401)
+    // Nine more guesses for at-ann sent AT ONCE: each counts before its (slow) check, so exactly four more are
+    // checked (reaching the limit of 5) and five are refused unchecked; then even the right password is refused.
+    const burst = await Promise.all(Array.from({ length: 9 }, (_, i) => tab.login('at-ann', `guess number ${i} here`)))
+    expect(burst.map((r) => r.status).sort()).toEqual([401, 401, 401, 401, 429, 429, 429, 429, 429])
     const locked = await tab.login('at-ann', GOOD)
     expect(locked.status).toBe(429)
     expect(locked.body.error.code).toBe('GW_ERR_AUTH_THROTTLED')
-    expect(await auditOf(gw, 'auth.login_throttled')).toHaveLength(1)
+    expect(await auditOf(gw, 'auth.login_throttled')).toHaveLength(6)
   })
 
   it('a session cookie reads the API, but writes need the CSRF token and the same Origin; refusals are audited', async () => {
@@ -131,6 +135,9 @@ describe('first AT admin setup, sign-in, sessions and CSRF (real gateway process
     expect((await phone.login('tl-kim', GOOD)).status).toBe(200)
     const desk = new SessionClient(base)
     expect((await desk.login('tl-kim', GOOD)).status).toBe(200)
+    const wrong = await desk.request('POST', '/api/session/password', { current_password: 'not it at all, sorry', new_password: GOOD + ' again' })
+    expect(wrong.status).toBe(400)
+    expect((await auditOf(gw, 'auth.login_failed')).some((e) => e.actor === 'user:tl-kim' && e.detail.reason === 'wrong current password (password change)')).toBe(true)
     const changed = await desk.request('POST', '/api/session/password', { current_password: GOOD, new_password: GOOD + ' again' })
     expect(changed.status).toBe(200)
     expect((await phone.request('GET', '/api/session')).status).toBe(401)
@@ -163,6 +170,30 @@ describe('a user disabled in the configuration is signed out everywhere at once'
     expect((await tab.request('GET', '/api/session')).status).toBe(401)
     expect((await new SessionClient(base).login('tl-kim', GOOD)).status).toBe(401)
     expect((await auditOf(gw, 'auth.login_failed')).some((e) => e.actor === 'user:tl-kim')).toBe(true)
+    // Their access token stops too: a disabled user's token must not read or accept alerts.
+    expect((await api(gw.httpPort, gw.credentials.users['tl-kim']!, '/api/alerts')).status).toBe(401)
+    expect((await auditOf(gw, 'credential.revoked')).some((e) => e.detail.principal === 'tl-kim')).toBe(true)
+    // Enabled again, the old token stays revoked; an AT admin issues a new one (shown once).
+    expect((await api(gw.httpPort, admin, '/api/users/tl-kim/access-token', { method: 'POST', body: {} })).status).toBe(400)
+    const v2 = (await api(gw.httpPort, admin, '/api/config')).body.version
+    expect((await api(gw.httpPort, admin, '/api/config/users/tl-kim/enable', { method: 'POST', body: { base_version: v2 } })).status).toBe(200)
+    expect((await api(gw.httpPort, gw.credentials.users['tl-kim']!, '/api/alerts')).status).toBe(401)
+    const fresh = await api(gw.httpPort, admin, '/api/users/tl-kim/access-token', { method: 'POST', body: {} })
+    expect(fresh.status).toBe(201)
+    expect((await api(gw.httpPort, fresh.body.token, '/api/alerts')).status).toBe(200)
+  })
+
+  it('a carer asking for an alert of someone not assigned to them gets "not found", and the refusal is audited', async () => {
+    const monitor = await connectDevice(gw.mqttPort, 'sz-r14', gw.credentials.devices['sz-r14']!)
+    await publishEvent(monitor, 'sz-r14', { type: 'seizure_alarm' })
+    await monitor.endAsync()
+    const admin = gw.credentials.users['at-ann']!
+    const alert = await eventually(async () => (await api(gw.httpPort, admin, '/api/alerts?state=open')).body.alerts.find((a: any) => a.alert_class === 'SEIZURE'), 'the seizure alert')
+    // p-002's carer is c-bob; c-amy was not paged for it.
+    const r = await api(gw.httpPort, gw.credentials.users['c-amy']!, `/api/alerts/${alert.id}/accept`, { method: 'POST', body: {} })
+    expect(r.status).toBe(404)
+    expect(r.body.error.code).toBe('GW_ERR_ALERT_NOT_FOUND')
+    expect((await auditOf(gw, 'access.refused')).some((e) => e.actor === 'user:c-amy' && e.detail.what === `POST /api/alerts/${alert.id}/accept`)).toBe(true)
   })
 })
 

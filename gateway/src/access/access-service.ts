@@ -73,12 +73,27 @@ export function createAccessService(deps: AccessDeps) {
     return { sessionId, session, user }
   }
 
-  async function refuse(attempted: string, reason: string, client: string, userKey: string | null): Promise<never> {
+  async function refuse(attempted: string, reason: string, client: string): Promise<never> {
     const now = deps.now()
-    if (userKey) perUser.fail(userKey, now)
-    perAddress.fail(client, now)
     await deps.transact(() => audit.append({ at: now, kind: 'auth.login_failed', actor: attempted, detail: { reason, client } }))
     throw gatewayError('GW_ERR_AUTH_LOGIN_FAILED')
+  }
+
+  /**
+   * Counts an attempt as a failure before its slow check (so parallel guesses cannot all slip in under the
+   * limit) or refuses at once when a key is locked; returns how to take the count back after a success.
+   */
+  async function attempt(keys: readonly (readonly [LoginThrottle, string])[], actor: string, client: string): Promise<() => void> {
+    const now = deps.now()
+    const wait = Math.max(...keys.map(([t, k]) => t.lockedFor(k, now)))
+    if (wait > 0) {
+      await deps.transact(() => audit.append({ at: now, kind: 'auth.login_throttled', actor, detail: { client } }))
+      throw gatewayError('GW_ERR_AUTH_THROTTLED', [Math.ceil(wait / 60_000)])
+    }
+    for (const [t, k] of keys) t.fail(k, now)
+    return () => {
+      for (const [t, k] of keys) t.undo(k, now)
+    }
   }
 
   function checkLink(token: string, purpose: 'setup' | 'password') {
@@ -105,29 +120,40 @@ export function createAccessService(deps: AccessDeps) {
   return {
     /** Sign in with a password or an access token. Throws GW_ERR_AUTH_LOGIN_FAILED or GW_ERR_AUTH_THROTTLED. */
     async login(input: LoginInput, client: string): Promise<SignedIn> {
-      const now = deps.now()
-      const userKey = 'user_id' in input ? `user:${input.user_id}` : null
-      const wait = Math.max(perAddress.lockedFor(client, now), userKey ? perUser.lockedFor(userKey, now) : 0)
-      if (wait > 0) {
-        await deps.transact(() => audit.append({ at: now, kind: 'auth.login_throttled', actor: userKey ?? 'token', detail: { client } }))
-        throw gatewayError('GW_ERR_AUTH_THROTTLED', [Math.ceil(wait / 60_000)])
-      }
       if ('token' in input) {
+        const succeeded = await attempt([[perAddress, client]], 'token', client)
         const userId = await deps.tokenUser(input.token)
         const user = userId ? usable(userId) : undefined
-        if (!user) return refuse('token', userId ? 'user disabled or no longer configured' : 'bad access token', client, null)
+        if (!user) return refuse('token', userId ? 'user disabled or no longer configured' : 'bad access token', client)
+        succeeded()
         return startSession(user, 'token', client)
       }
+      const userKey = `user:${input.user_id}`
+      const succeeded = await attempt([[perUser, userKey], [perAddress, client]], userKey, client)
       const configured = deps.user(input.user_id)
       const hash = accounts.passwordHash(input.user_id)
       // Verify even for unknown users, so the response time does not reveal which user ids exist.
       const ok = await verifyPassword(input.password, hash ?? 'scrypt$131072$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=')
-      if (!configured) return refuse(`user:${input.user_id}`, 'unknown user id', client, userKey)
-      if (configured.disabled) return refuse(`user:${input.user_id}`, 'user disabled', client, userKey)
-      if (!hash) return refuse(`user:${input.user_id}`, 'no password set', client, userKey)
-      if (!ok) return refuse(`user:${input.user_id}`, 'wrong password', client, userKey)
-      perUser.clear(userKey!)
+      if (!configured) return refuse(userKey, 'unknown user id', client)
+      if (configured.disabled) return refuse(userKey, 'user disabled', client)
+      if (!hash) return refuse(userKey, 'no password set', client)
+      if (!ok) return refuse(userKey, 'wrong password', client)
+      succeeded()
+      perUser.clear(userKey)
       return startSession(configured, 'password', client)
+    },
+
+    /**
+     * A bearer token on an API call or WebSocket: the user id when the token is good AND the user is still
+     * configured and enabled (a disabled carer's token must not accept alerts), else null. Bad tokens count
+     * against the client address like failed sign-ins (GW_ERR_AUTH_THROTTLED once locked).
+     */
+    async bearer(token: string, client: string): Promise<string | null> {
+      const succeeded = await attempt([[perAddress, client]], 'token', client)
+      const userId = await deps.tokenUser(token)
+      if (!userId || !usable(userId)) return null
+      succeeded()
+      return userId
     },
 
     /** The live session for a cookie value, or null (unknown, idle too long, past its lifetime, user disabled). */
@@ -243,11 +269,30 @@ export function createAccessService(deps: AccessDeps) {
     },
 
     /** A signed-in user changes their own password (the current one is checked). */
-    async changePassword(session: SessionRecord, current: string, next: string): Promise<string[]> {
+    async changePassword(session: SessionRecord, current: string, next: string, client: string): Promise<string[]> {
+      // Someone holding an unattended session must not be able to guess the password: throttled and audited like sign-in.
+      const userKey = `user:${session.userId}`
+      const succeeded = await attempt([[perUser, userKey], [perAddress, client]], userKey, client)
       const hash = accounts.passwordHash(session.userId)
-      if (!hash || !(await verifyPassword(current, hash))) throw gatewayError('GW_ERR_API_BAD_REQUEST', ['current_password: this is not your current password'])
+      if (!hash || !(await verifyPassword(current, hash))) {
+        await deps.transact(() => audit.append({ at: deps.now(), kind: 'auth.login_failed', actor: userKey, detail: { reason: 'wrong current password (password change)', client } }))
+        throw gatewayError('GW_ERR_API_BAD_REQUEST', ['current_password: this is not your current password'])
+      }
+      succeeded()
       const ended = await setPassword(session.userId, next, `user:${session.userId}`, 'self')
       return ended
+    },
+
+    /**
+     * For a live screen's session, checked every minute while its socket is open: false once the session was
+     * ended, passed its lifetime or its user was disabled; an open socket counts as use (last seen is kept fresh).
+     */
+    async keepAlive(idHash: string): Promise<boolean> {
+      const s = accounts.session(idHash)
+      const now = deps.now()
+      if (!s || s.expiresAt <= now || !usable(s.userId)) return false
+      if (now - s.lastSeenAt > TOUCH_EVERY_MS) await deps.transact(() => accounts.touchSession(idHash, now))
+      return true
     },
 
     /** Ends all sessions of a user (disabled by an AT admin); returns their id hashes. */

@@ -1,6 +1,9 @@
 import type { CredentialRepository } from '../core/contracts.js'
 import { VerifiedSecretCache, verifySecret } from './secrets.js'
 
+/** A well-formed hash of nothing anyone holds, at the cost real user tokens are hashed with. */
+const DUMMY_TOKEN_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='
+
 /**
  * Checks a principal's secret against the stored hash. Used by the broker (devices) and by HTTP and
  * WebSocket (users). Tokens for users have the form `<user_id>.<secret>` so the lookup needs no scan.
@@ -9,7 +12,11 @@ export function createAuthenticator(credentials: CredentialRepository) {
   const cache = new VerifiedSecretCache()
   async function check(principal: string, kind: 'device' | 'user', secret: string): Promise<boolean> {
     const stored = credentials.get(principal)
-    if (!stored || stored.revoked || stored.kind !== kind) return false
+    if (!stored || stored.revoked || stored.kind !== kind) {
+      // For users, pay the same scrypt as a real check, so the time taken does not reveal which user ids exist.
+      if (kind === 'user') await verifySecret(secret, DUMMY_TOKEN_HASH)
+      return false
+    }
     if (cache.has(principal, secret, stored.secretHash)) return true
     const ok = await verifySecret(secret, stored.secretHash)
     if (ok) cache.add(principal, secret, stored.secretHash)

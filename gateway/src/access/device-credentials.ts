@@ -17,6 +17,7 @@ export async function rotateDeviceSecret(repos: { credentials: CredentialReposit
 }
 
 export function revokeDeviceSecret(repos: { credentials: CredentialRepository; audit: AuditLog }, deviceId: string, actor: string, now: number): void {
+  if (repos.credentials.get(deviceId)?.kind === 'user') throw gatewayError('GW_ERR_API_BAD_REQUEST', [`'${deviceId}' is a user, not a device`])
   if (!repos.credentials.revoke(deviceId, now)) throw gatewayError('GW_ERR_API_BAD_REQUEST', [`device '${deviceId}' has no credential in force`])
   repos.audit.append({ at: now, kind: 'credential.revoked', actor, deviceId, detail: { principal: deviceId } })
 }

@@ -17,8 +17,24 @@ export class LoginThrottle {
   fail(key: string, now: number): void {
     const recent = this.recent(key, now)
     recent.push(now)
-    if (!this.failures.has(key) && this.failures.size >= this.maxKeys) this.failures.delete(this.failures.keys().next().value!)
+    if (!this.failures.has(key) && this.failures.size >= this.maxKeys) this.prune(now)
     this.failures.set(key, recent)
+  }
+
+  /**
+   * Takes back one failure recorded at `at`. Attempts are counted as failures BEFORE the (slow) password
+   * check, so parallel guesses cannot all slip in under the limit; a success then takes its count back.
+   */
+  undo(key: string, at: number): void {
+    const list = this.failures.get(key)
+    const i = list?.lastIndexOf(at) ?? -1
+    if (list && i >= 0) list.splice(i, 1)
+  }
+
+  /** Bounded memory without letting floods of made-up keys push out a key that is still counting. */
+  private prune(now: number): void {
+    for (const [k, times] of this.failures) if (!times.some((t) => now - t < this.windowMs)) this.failures.delete(k)
+    if (this.failures.size >= this.maxKeys) this.failures.delete(this.failures.keys().next().value!)
   }
 
   /** A successful sign-in clears the user's count (not the address's: one right password must not unlock guessing others). */

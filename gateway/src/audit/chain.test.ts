@@ -47,18 +47,9 @@ describe('verifyChain names the first bad row and the kind of break', () => {
     if (kind) expect(f.message).toMatch(new RegExp(String(seq)))
   })
 
-  it('legacy rows without hashes may lead the table; the chain starts after them', () => {
-    const legacy: ChainRow[] = [1, 2].map((seq) => ({ seq, at: seq, kind: 'gateway.started', actor: 'gateway', alert_id: null, device_id: null, person_id: null, event_seq: null, detail: '{}', prev_hash: null, hash: null }))
-    const rest = chain(5).map((r) => ({ ...r, seq: r.seq + 2 }))
-    // Re-hash with the new seqs, as the repository would have written them.
-    let prev = GENESIS
-    const rehashed = rest.map((r) => {
-      const hash = rowHash(key, r, prev)
-      const out = { ...r, prev_hash: prev, hash }
-      prev = hash
-      return out
-    })
-    expect(verifyChain(key, [...legacy, ...rehashed]).ok).toBe(true)
+  it('rows without hashes are never skipped, even at the start (blanking every hash must not pass)', () => {
+    const blanked = chain(6).map((r) => ({ ...r, hash: null, prev_hash: null }))
+    expect(verifyChain(key, blanked)).toMatchObject({ ok: false, kind: 'unchained', firstBadSeq: 1 })
   })
 
   it('verification can start after rows removed by retention, from the recorded link', () => {

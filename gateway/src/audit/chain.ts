@@ -76,7 +76,7 @@ export interface VerifyOptions {
  * - `swapped`: a row's content verifies only at another row's place (rows exchanged);
  * - `truncated`: an anchor names a seq beyond the last row;
  * - `replaced`: an anchor's seq is present but with another hash (the chain was rebuilt);
- * - `unchained`: a row carries no hash at all after the chain began.
+ * - `unchained`: a row carries no hash (every row is chained from the first).
  * `rows` must be in ascending seq order; it is read once (an iterator over the table is fine).
  */
 export function verifyChain(key: Buffer, rows: Iterable<ChainRow>, opts: VerifyOptions = {}): ChainFinding {
@@ -116,9 +116,9 @@ function verifyRows(key: Buffer, iter: Iterator<ChainRow>, opts: VerifyOptions):
   for (let r = next(); r !== undefined; r = next()) {
     if (r.seq < (opts.from?.seq ?? -Infinity)) continue
     if (r.hash === null || r.prev_hash === null) {
-      // Rows from before the chain existed (an older database) may lead the table; none may follow a chained row.
-      if (head === null && expectedSeq === null) continue
-      return bad('unchained', r.seq, `row ${r.seq} has no hash, after the chain began`)
+      // Every row has been chained since the table was created: a row without a hash had it removed (which
+      // would otherwise let someone without the key blank every hash and rewrite history unnoticed).
+      return bad('unchained', r.seq, `row ${r.seq} has no hash: every row of the trail must be chained`)
     }
     if (expectedSeq !== null && r.seq !== expectedSeq) {
       if (r.seq > expectedSeq) return bad('deleted', r.seq, `row${r.seq - 1 > expectedSeq ? `s ${expectedSeq}–${r.seq - 1} are` : ` ${expectedSeq} is`} missing: row ${r.seq} follows row ${expectedSeq - 1}`)

@@ -34,7 +34,7 @@ const mistakes: { what: string; apply: (c: any) => void; problem: string }[] = [
   { what: 'a bad room code', apply: (c) => (c.people[1].room_code = 'Room #14'), problem: 'people.1.room_code: room codes are short letters/digits, e.g. "R12"' },
   { what: 'an unknown pager protocol', apply: (c) => (c.pagers[1].protocol = 'snpp'), problem: "pagers.1.protocol: unknown pager protocol 'snpp' (known: soft, espa, tap)" },
   { what: 'an unknown carer', apply: (c) => c.people[0].carers.push('c-zed'), problem: "people.0.carers.2: unknown user 'c-zed'" },
-  { what: 'a template placeholder other than room code and class', apply: (c) => (c.people[0].pager_template = '{room_code} {name}'), problem: 'people.0.pager_template: unknown placeholder {name}; use {room_code} and {alert_class}' },
+  { what: 'a template placeholder other than room code and class', apply: (c) => (c.people[0].pager_template = '{room_code} {name}'), problem: 'people.0.pager_template: only the placeholders {room_code} and {alert_class} may be used (the text in braces is not repeated here: it may be personal)' },
   { what: 'an unknown time zone', apply: (c) => (c.sites[0].timezone = 'Europe/Londn'), problem: "sites.0.timezone: unknown time zone 'Europe/Londn'" },
 ]
 

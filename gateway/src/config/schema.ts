@@ -204,7 +204,7 @@ function checkReferences(cfg: GatewayConfig, ctx: SchemaContext, report: Report)
     })
     const placeholders = p.pager_template.match(/\{[^}]*\}/g) ?? []
     for (const ph of placeholders) {
-      if (ph !== '{room_code}' && ph !== '{alert_class}') report(['people', i, 'pager_template'], `unknown placeholder ${ph}; use {room_code} and {alert_class}`)
+      if (ph !== '{room_code}' && ph !== '{alert_class}') report(['people', i, 'pager_template'], 'only the placeholders {room_code} and {alert_class} may be used (the text in braces is not repeated here: it may be personal)')
     }
     p.rules.forEach((r, j) => checkRule(r, p.id, devices, ctx, (path, m) => report(['people', i, 'rules', j, ...path], m)))
     checkUnique(p.rules, `people.${i}.rules`, (path, m) => report(['people', i, 'rules', path[1]!, 'id'], m))

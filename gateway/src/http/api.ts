@@ -76,7 +76,9 @@ export function createApi(deps: ApiDeps): Route[] {
 
   function visibleAlert(id: string, userId: string) {
     const alert = deps.alerts.get(id)
-    if (!alert || !canSeeAlert(index, deps.notifications, userId, alert)) throw gatewayError('GW_ERR_ALERT_NOT_FOUND', [id])
+    if (!alert) throw gatewayError('GW_ERR_ALERT_NOT_FOUND', [id])
+    // Someone else's alert is answered as not found (its existence is not revealed) but audited as refused.
+    if (!canSeeAlert(index, deps.notifications, userId, alert)) throw Object.assign(gatewayError('GW_ERR_ALERT_NOT_FOUND', [id]), { refusedAccess: true })
     return alert
   }
 

@@ -84,7 +84,7 @@ export function createAuthRoutes(deps: AuthRoutesDeps) {
       if (!auth) throw gatewayError('GW_ERR_AUTH_REQUIRED')
       if (!sameOrigin(req) || !access.csrfMatches(auth.session, req.headers['x-csrf-token'] as string | undefined)) throw gatewayError('GW_ERR_AUTH_CSRF', ['a password change needs the session\'s x-csrf-token'])
       const b = parse(change, await readJsonBody(req))
-      deps.endSockets(await access.changePassword(auth.session, b.current_password, b.new_password))
+      deps.endSockets(await access.changePassword(auth.session, b.current_password, b.new_password, client(req)))
       res.setHeader('set-cookie', clearedSessionCookie(deps.tls))
       sendJson(res, 200, { password_changed: true, note: 'every session of this user has ended; sign in with the new password' })
       return true
@@ -93,7 +93,9 @@ export function createAuthRoutes(deps: AuthRoutesDeps) {
       requireOrigin(req)
       const { token } = parse(linkOnly, await readJsonBody(req))
       if (!access.setupNeeded()) throw gatewayError('GW_ERR_AUTH_LINK_INVALID', ['setup', 'an AT admin already has a password'])
-      sendJson(res, 200, { valid: access.setupTokenValid(token), candidates: access.setupCandidates() })
+      // Who may become the first admin is shown only to the holder of a valid link.
+      const valid = access.setupTokenValid(token)
+      sendJson(res, 200, { valid, candidates: valid ? access.setupCandidates() : [] })
       return true
     }
     if (path === '/api/setup' && method === 'POST') {
@@ -119,9 +121,28 @@ export function createAuthRoutes(deps: AuthRoutesDeps) {
   }
 }
 
-/** Authenticated account routes: an AT admin issues a password link for a user (first sign-in or reset). */
-export function accountRoutes(index: ConfigIndex, access: AccessService): Route[] {
+/** Issuing and revoking users' access tokens (user-tokens.ts), bound to the store by the composition root. */
+export interface TokenAdmin {
+  issue(actor: string, userId: string): Promise<string>
+  revoke(actor: string, userId: string): Promise<boolean>
+}
+
+/** Authenticated account routes for AT admins: password links (first sign-in or reset) and access tokens. */
+export function accountRoutes(index: ConfigIndex, access: AccessService, tokens: TokenAdmin): Route[] {
+  const configuredUser = (id: string) => {
+    if (!index.users.has(id)) throw gatewayError('GW_ERR_API_BAD_REQUEST', [`no enabled user '${id}' in the configuration`])
+  }
   return [
+    ['POST', /^\/api\/users\/([A-Za-z0-9_-]{1,64})\/access-token$/, async (req, res, userId, [id]) => {
+      requireRole(index, userId, ['at_admin'], 'issue access tokens')
+      await readJsonBody(req)
+      configuredUser(id!)
+      sendJson(res, 201, { user_id: id, token: await tokens.issue(`user:${userId}`, id!), note: 'shown once; any earlier token of this user no longer works' })
+    }],
+    ['DELETE', /^\/api\/users\/([A-Za-z0-9_-]{1,64})\/access-token$/, async (_req, res, userId, [id]) => {
+      requireRole(index, userId, ['at_admin'], 'revoke access tokens')
+      sendJson(res, 200, { user_id: id, revoked: await tokens.revoke(`user:${userId}`, id!) })
+    }],
     ['POST', /^\/api\/users\/([A-Za-z0-9_-]{1,64})\/password-link$/, async (req, res, userId, [id]) => {
       requireRole(index, userId, ['at_admin'], 'issue password links')
       await readJsonBody(req)

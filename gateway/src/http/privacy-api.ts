@@ -14,7 +14,12 @@ export interface PrivacyApiDeps {
 }
 
 const personId = (raw: string | undefined) => {
-  const id = decodeURIComponent(raw ?? '')
+  let id: string
+  try {
+    id = decodeURIComponent(raw ?? '')
+  } catch {
+    throw gatewayError('GW_ERR_API_BAD_REQUEST', ['person id: malformed percent-encoding'])
+  }
   if (!isValidId(id)) throw gatewayError('GW_ERR_API_BAD_REQUEST', [`person id: must be a configuration id, got ${JSON.stringify(id.slice(0, 40))}`])
   return id
 }

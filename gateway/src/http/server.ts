@@ -19,8 +19,11 @@ export interface HttpServerDeps {
   readonly api: Router
   readonly hub: LiveHub
   readonly staticFiles: ReadonlyMap<string, StaticFile>
-  /** Resolve a bearer token to a user id, or null. */
-  readonly authenticate: (token: string) => Promise<string | null>
+  /**
+   * Resolve a bearer token to an active user's id, or null; throws GW_ERR_AUTH_THROTTLED when the client
+   * address has made too many bad attempts.
+   */
+  readonly authenticate: (token: string, client: string) => Promise<string | null>
   /** Sessions, sign-in, setup and password links. */
   readonly access: AccessService
   /** HTTPS when a key and certificate are configured (PEM). */
@@ -53,6 +56,17 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<{ server: S
       socketsBySession.delete(h)
     }
   }
+
+  const clientOf = (req: IncomingMessage) => req.socket.remoteAddress ?? 'unknown'
+
+  // A live screen outlives any one request: once a minute each session with open screens is checked
+  // (ended, past its lifetime, user disabled → its screens close with 4401), and an open screen counts as use.
+  const keepAlive = setInterval(() => {
+    for (const idHash of [...socketsBySession.keys()]) {
+      deps.access.keepAlive(idHash).then((live) => live || endSockets([idHash]), (err: unknown) => deps.log.error({ err }, 'session check failed'))
+    }
+  }, 60_000)
+  keepAlive.unref()
 
   async function cookieAuth(req: IncomingMessage): Promise<CookieAuth> {
     const value = readCookies(req).get(sessionCookieName(tls))
@@ -88,13 +102,22 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<{ server: S
     try {
       if (await authRoutes(req, res, url, session)) return
     } catch (err) {
-      if ((err as { code?: string }).code === 'GW_ERR_AUTH_CSRF') deps.refused(session ? `user:${session.user.id}` : 'anonymous', `${method} ${url.pathname}`, (err as Error).message)
+      const code = (err as { code?: string }).code ?? ''
+      // Every refused sign-in step is audited: sign-in failures and throttling by the access service itself,
+      // the rest (CSRF, bad or spent links, weak passwords, malformed requests) here, with the actor.
+      if (code !== 'GW_ERR_AUTH_LOGIN_FAILED' && code !== 'GW_ERR_AUTH_THROTTLED') deps.refused(session ? `user:${session.user.id}` : 'anonymous', `${method} ${url.pathname}`, `${code}: ${(err as Error).message}`)
       return sendError(res, err)
     }
     const route = deps.api.match(method, url.pathname)
     if (route === null) return sendError(res, gatewayError('GW_ERR_API_NOT_FOUND', [method, url.pathname]))
     if (route === 'method_not_allowed') return sendJson(res, 405, { error: { code: 'GW_ERR_API_BAD_REQUEST', message: `${method} is not allowed on ${url.pathname}` } })
-    const userId = token ? await deps.authenticate(token) : (session?.user.id ?? null)
+    let userId: string | null
+    try {
+      userId = token ? await deps.authenticate(token, clientOf(req)) : (session?.user.id ?? null)
+    } catch (err) {
+      deps.refused('token', `${method} ${url.pathname}`, (err as Error).message)
+      return sendError(res, err)
+    }
     if (!userId) {
       const hadCookie = readCookies(req).has(sessionCookieName(tls))
       deps.refused(token ? 'unknown-token' : 'anonymous', `${method} ${url.pathname}`, token ? 'bad access token' : hadCookie ? 'session expired or ended' : 'not signed in')
@@ -110,7 +133,9 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<{ server: S
     try {
       await route.handler(req, res, userId, route.params, url)
     } catch (err) {
-      if ((err as { code?: string }).code === 'GW_ERR_AUTH_FORBIDDEN') deps.refused(`user:${userId}`, `${method} ${url.pathname}`, (err as Error).message)
+      // Forbidden, and "not found" for something that exists but is not the user's (an alert of a person not
+      // assigned to them: answered as not found, so its existence is not revealed, but audited as a refusal).
+      if ((err as { code?: string }).code === 'GW_ERR_AUTH_FORBIDDEN' || (err as { refusedAccess?: boolean }).refusedAccess) deps.refused(`user:${userId}`, `${method} ${url.pathname}`, (err as Error).message)
       sendError(res, err)
     }
   }
@@ -129,7 +154,14 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<{ server: S
     const bearer = offered.find((p) => p.startsWith('bearer.'))
     // Browsers authenticate with the session cookie (and always send Origin, checked above).
     const session = bearer ? null : await cookieAuth(req)
-    const userId = bearer ? await deps.authenticate(bearer.slice('bearer.'.length)) : (session?.user.id ?? null)
+    let userId: string | null = null
+    try {
+      userId = bearer ? await deps.authenticate(bearer.slice('bearer.'.length), clientOf(req)) : (session?.user.id ?? null)
+    } catch (err) {
+      deps.refused('token', 'websocket upgrade', (err as Error).message)
+      socket.end('HTTP/1.1 429 Too Many Requests\r\nconnection: close\r\n\r\n')
+      return
+    }
     wss.handleUpgrade(req, socket, head, (ws) => {
       if (!userId) {
         deps.refused(bearer ? 'unknown-token' : 'anonymous', 'websocket upgrade', bearer ? 'bad access token' : 'not signed in')
@@ -175,6 +207,7 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<{ server: S
     port: (server.address() as AddressInfo).port,
     endSockets,
     async close() {
+      clearInterval(keepAlive)
       deps.hub.closeAll()
       wss.close()
       server.closeAllConnections()

@@ -33,7 +33,9 @@ export function createAuditRepo(db: Db, key?: Buffer): AuditLog {
     append(e: AuditEntry): number {
       const prev = last.get() as { seq: number; hash: string | null } | undefined
       const row: Omit<ChainRow, 'hash' | 'prev_hash'> = { seq: (prev?.seq ?? 0) + 1, at: e.at, kind: e.kind, actor: e.actor, alert_id: e.alertId ?? null, device_id: e.deviceId ?? null, person_id: e.personId ?? null, event_seq: e.eventSeq ?? null, detail: JSON.stringify(e.detail) }
-      const prevHash = prev?.hash ?? GENESIS
+      // Never restart the chain after a row without a hash: that row was tampered with (or written without a
+      // key by a unit test); linking on from it keeps the break visible instead of starting a fresh, clean chain.
+      const prevHash = prev ? (prev.hash ?? 'unchained') : GENESIS
       insert.run({ ...row, prev_hash: key ? prevHash : null, hash: key ? rowHash(key, row, prevHash) : null })
       return row.seq
     },

@@ -15,7 +15,14 @@ export const HOME = { carer: '/pager', team_leader: '/board', at_admin: '/admin'
  */
 export function nextPath(role) {
   const next = new URLSearchParams(location.search).get('next');
-  if (next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\')) return next;
+  if (next) {
+    // Resolve it exactly as the browser would (which strips tabs and newlines, so "/\t/evil.example" is
+    // another site) and follow it only when it stays on this origin.
+    try {
+      const url = new URL(next, location.origin);
+      if (url.origin === location.origin) return url.pathname + url.search + url.hash;
+    } catch { /* not a URL: ignore it */ }
+  }
   return HOME[role] ?? '/pager';
 }
 

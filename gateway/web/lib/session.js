@@ -67,11 +67,15 @@ export function goToSignIn() {
  */
 export async function requireSignIn(roles) {
   const match = /(?:^#|&)token=([^&]+)/.exec(location.hash);
+  let s = await currentSession();
   if (match?.[1]) {
     history.replaceState(null, '', location.pathname + location.search);
-    await fetch('/api/session', { method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: decodeURIComponent(match[1]) }) });
+    // Only when nobody is signed in here: a link must not silently swap a carer's session for someone else's.
+    if (!s) {
+      await fetch('/api/session', { method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: decodeURIComponent(match[1]) }) });
+      s = await currentSession();
+    }
   }
-  const s = await currentSession();
   if (!s) { goToSignIn(); return null; }
   if (roles && !roles.includes(s.user.role)) return null;
   return s;
