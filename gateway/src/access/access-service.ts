@@ -146,14 +146,19 @@ export function createAccessService(deps: AccessDeps) {
     /**
      * A bearer token on an API call or WebSocket: the user id when the token is good AND the user is still
      * configured and enabled (a disabled carer's token must not accept alerts), else null. Bad tokens count
-     * against the client address like failed sign-ins (GW_ERR_AUTH_THROTTLED once locked).
+     * against the client address like failed sign-ins (GW_ERR_AUTH_THROTTLED once locked; the refusal is
+     * audited by the caller).
      */
     async bearer(token: string, client: string): Promise<string | null> {
-      const succeeded = await attempt([[perAddress, client]], 'token', client)
+      // Tokens are 256-bit random, so guessing is hopeless and failures are counted after the check (not
+      // provisionally, as for passwords): a ward's screens reconnecting at once behind one address must not lock it.
+      const now = deps.now()
+      const wait = perAddress.lockedFor(client, now)
+      if (wait > 0) throw gatewayError('GW_ERR_AUTH_THROTTLED', [Math.ceil(wait / 60_000)])
       const userId = await deps.tokenUser(token)
-      if (!userId || !usable(userId)) return null
-      succeeded()
-      return userId
+      if (userId && usable(userId)) return userId
+      perAddress.fail(client, deps.now())
+      return null
     },
 
     /** The live session for a cookie value, or null (unknown, idle too long, past its lifetime, user disabled). */
