@@ -94,7 +94,7 @@ function espaTap(paging: EspaPagingSystemSimulator): Map<string, number> {
     if (dir === 'rx' && soh === null && bytes.includes(0x01)) soh = nowMs()
   })
   paging.on('call', (call) => {
-    const room = call.message.split(' ')[0]!
+    const room = (call.message ?? '').split(' ')[0]!
     if (call.callType === '3' && !at.has(room)) at.set(room, soh ?? nowMs())
     soh = null
   })

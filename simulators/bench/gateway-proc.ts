@@ -43,6 +43,12 @@ export interface StartOptions {
   readonly timeoutMs?: number
 }
 
+/** Every gateway this process started and has not seen exit: killed if the bench itself has to stop. */
+const live = new Set<ChildProcess>()
+export function killAllGateways(): void {
+  for (const c of live) c.kill('SIGKILL')
+}
+
 /** Start the real gateway process (npm start's command) on ephemeral loopback ports with the probe preloaded. */
 export async function startGateway(o: StartOptions): Promise<BenchGateway> {
   const [node, ...args] = startCommand()
@@ -55,6 +61,8 @@ export async function startGateway(o: StartOptions): Promise<BenchGateway> {
   const child = spawn(node!, [...prof, ...args, '--config', o.config, '--data-dir', o.dataDir, '--mqtt-port', '0', '--http-port', '0', '--host', '127.0.0.1', '--log-level', 'warn'], {
     cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, BENCH_PROBE_FILE: probeFile, GATEWAY_LOG_LEVEL: 'warn' },
   })
+  live.add(child)
+  child.once('exit', () => live.delete(child))
   let stderr = ''
   child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)))
   const exited = new Promise<void>((r) => child.once('exit', () => r()))
