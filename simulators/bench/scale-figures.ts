@@ -50,7 +50,19 @@ export async function measureScale(s: Scale): Promise<ScaleFigures> {
   writeFileSync(config, JSON.stringify(benchConfig(shape)))
   const gw = await startGateway({ config, dataDir })
   const fleets = [Fleet.start(), Fleet.start()]
-  let canary: LiteClient | null = null
+  const id = ids.canary(0)
+  // The canary speaks first and every second while the fleet connects, so its short window never lapses early.
+  const canary = await LiteClient.connect({ port: gw.mqttPort, clientId: id, username: id, password: seeded.devices[id]!, localAddress: '127.3.0.1' })
+  let lastAck = 0
+  let beating = true
+  const beat = async () => {
+    for (let i = 0; beating; i++) {
+      await canary.publishAsync(`care/${SITE}/device/${id}/event`, `{"event_id":"cn-${i}-${Date.now()}","type":"heartbeat","at":"${new Date().toISOString()}"}`)
+      lastAck = nowMs()
+      await sleep(1000)
+    }
+  }
+  const beater = beat()
   try {
     const all = Array.from({ length: s.scaleDevices }, (_, i) => ids.scale(i))
     const half = Math.ceil(all.length / 2)
@@ -60,17 +72,12 @@ export async function measureScale(s: Scale): Promise<ScaleFigures> {
       return f.connect({ tag: `sc${k}`, port: gw.mqttPort, site: SITE, devices: part.map((id) => ({ id, password: seeded.devices[id]! })), addrOffset: k * 3000, concurrency: 100 })
     }))
     const connectMs = nowMs() - t0
-    const id = ids.canary(0)
-    canary = await LiteClient.connect({ port: gw.mqttPort, clientId: id, username: id, password: seeded.devices[id]!, localAddress: '127.3.0.1' })
     const board = await boardWatch(gw.httpPort, seeded.users[LEADER]!, id)
     await gw.probe()
     const beats = fleets.map((f) => f.heartbeat(60_000, s.scaleMs))
-    let lastAck = 0
-    for (let i = 0; i < 3; i++) {
-      await canary.publishAsync(`care/${SITE}/device/${id}/event`, `{"event_id":"cn-${i}-${Date.now()}","type":"heartbeat","at":"${new Date().toISOString()}"}`)
-      lastAck = nowMs()
-      await sleep(1000)
-    }
+    await sleep(2000)
+    beating = false
+    await beater
     const detected = await Promise.race([board.at, sleep(CANARY_WINDOW_MS + 20_000).then(() => NaN)])
     const sent = await Promise.all(beats)
     const probe = await gw.probe()
@@ -81,7 +88,8 @@ export async function measureScale(s: Scale): Promise<ScaleFigures> {
       heartbeats: sent.reduce((a, b) => a + b.sent, 0), silence_detect_ms: detect, silence_past_window_ms: detect - CANARY_WINDOW_MS,
     }
   } finally {
-    canary?.end()
+    beating = false
+    canary.end()
     await Promise.all(fleets.map((f) => f.close()))
     await gw.stop()
   }
