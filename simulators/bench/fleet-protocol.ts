@@ -29,7 +29,7 @@ export interface LoadResult {
 }
 
 export type FleetReply =
-  | { kind: 'connected'; connected: number; failed: number; ms: number }
+  | { kind: 'connected'; connected: number; failed: number; ms: number; errors: Record<string, number> }
   | { kind: 'loaded'; result: LoadResult }
   | { kind: 'heartbeat-done'; sent: number; failed: number }
   | { kind: 'ok' }

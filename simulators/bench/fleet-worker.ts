@@ -21,24 +21,35 @@ async function connectAll(c: Extract<FleetCommand, { cmd: 'connect' }>): Promise
   tag = c.tag
   let next = 0
   let failed = 0
+  const errors = new Map<string, number>()
   const worker = async () => {
     while (next < c.devices.length) {
       const i = next++
       const d = c.devices[i]!
-      try {
-        const client = await LiteClient.connect({
-          port: c.port, clientId: d.id, username: d.id, password: d.password, localAddress: loopbackAddress(c.addrOffset + Math.floor(i / 10)),
-          ...(c.will ? { will: { topic: `care/${c.site}/device/${d.id}/status`, payload: 'offline', qos: 1 } } : {}),
-          timeoutMs: 60_000,
-        })
-        devices.push({ id: d.id, client, topic: `care/${c.site}/device/${d.id}/event`, silent: false })
-      } catch {
-        failed++
+      // Like a real device: up to three attempts, a second apart.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const client = await LiteClient.connect({
+            port: c.port, clientId: d.id, username: d.id, password: d.password, localAddress: loopbackAddress(c.addrOffset + Math.floor(i / 10)),
+            ...(c.will ? { will: { topic: `care/${c.site}/device/${d.id}/status`, payload: 'offline', qos: 1 } } : {}),
+            timeoutMs: 30_000,
+          })
+          devices.push({ id: d.id, client, topic: `care/${c.site}/device/${d.id}/event`, silent: false })
+          break
+        } catch (err) {
+          const m = (err as Error).message.replace(/\(.*\)|for \S+/g, '')
+          errors.set(m, (errors.get(m) ?? 0) + 1)
+          if (attempt === 3) {
+            failed++
+            break
+          }
+          await sleep(1000)
+        }
       }
     }
   }
   await Promise.all(Array.from({ length: c.concurrency }, worker))
-  reply({ kind: 'connected', connected: devices.length, failed, ms: nowMs() - t0 })
+  reply({ kind: 'connected', connected: devices.length, failed, ms: nowMs() - t0, errors: Object.fromEntries(errors) })
 }
 
 /** Weighted pick of an event type and device group: each event goes to the group furthest behind its share. */

@@ -32,9 +32,10 @@ export class Fleet {
     })
   }
 
-  async connect(c: Omit<Extract<FleetCommand, { cmd: 'connect' }>, 'cmd'>): Promise<{ connected: number; failed: number; ms: number }> {
+  async connect(c: Omit<Extract<FleetCommand, { cmd: 'connect' }>, 'cmd'>): Promise<{ connected: number; failed: number; ms: number; errors: Record<string, number> }> {
     const r = await this.ask({ cmd: 'connect', ...c }, 'connected')
-    if (r.failed > 0) throw new Error(`${r.failed} of ${c.devices.length} devices could not connect`)
+    if (r.failed > 0) throw new Error(`${r.failed} of ${c.devices.length} devices could not connect in three attempts: ${JSON.stringify(r.errors)}`)
+    if (Object.keys(r.errors).length) console.error(`bench: connect retries: ${JSON.stringify(r.errors)}`)
     return r
   }
 

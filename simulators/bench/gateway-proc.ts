@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { createWriteStream, existsSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { nowMs, sleep } from './stats.js'
 
@@ -77,7 +77,8 @@ export async function startGateway(o: StartOptions): Promise<BenchGateway> {
       }
     }
     child.stderr!.on('data', check)
-    child.stdout!.resume()
+    // The gateway's own log (warn and above) stays with its data directory for diagnosis.
+    child.stdout!.pipe(createWriteStream(join(o.dataDir, 'gateway.log'), { flags: 'a' }))
     void exited.then(() => {
       clearTimeout(timer)
       rej(new Error(`gateway exited before listening\n${stderr}`))
