@@ -6,6 +6,7 @@ import { repoRoot } from './gateway-proc.js'
 import { LiteClient } from './mqtt-lite.js'
 import { nowMs, sleep, summarise, type Summary } from './stats.js'
 import type { Scale } from './scale-of-run.js'
+import { measureCommitFloor } from './commit-floor.js'
 
 /** Figure 6: the bare aedes hop, publish → subscribe through the same broker configuration, no gateway logic. */
 export interface BareHop {
@@ -14,6 +15,8 @@ export interface BareHop {
   /** Closed-loop QoS 1 publishes/s acknowledged, every one delivered to the subscriber. */
   readonly throughput: number
   readonly throughput_lossless: boolean
+  /** One fsync'd SQLite commit on this disk (reference, not part of the hop). */
+  readonly commit: Awaited<ReturnType<typeof measureCommitFloor>>
 }
 
 const SITE = 'bench'
@@ -67,7 +70,8 @@ export async function measureBareHop(s: Scale): Promise<BareHop> {
     sub.end()
     await sleep(200)
     const sat: LoadResult = await fleet.load({ label: 'sat', rate: 0, window: s.window, maxInflight: s.window, durationMs: s.throughputMs, drainMs: 5000, mix })
-    return { latency: summarise(lat), throughput: sat.ackedPerSecond, throughput_lossless: sat.failed === 0 && sat.unacked === 0 }
+    const commit = await measureCommitFloor(s.latencySamples, s.latencySpacingMs)
+    return { latency: summarise(lat), throughput: sat.ackedPerSecond, throughput_lossless: sat.failed === 0 && sat.unacked === 0, commit }
   } finally {
     sub.end()
     pub.end()
