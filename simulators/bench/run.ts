@@ -26,6 +26,7 @@ const spec: [id: string, label: string, unit: Figure['unit'], value: Pick, bare:
   ['alert_soft_p50', 'alert → soft pager, p50', 'ms', (r) => r.gateway?.latency.soft_pager.p50, (r) => r.bare?.latency.p50, '<= 0.5'],
   ['alert_soft_p99', 'alert → soft pager, p99', 'ms', (r) => r.gateway?.latency.soft_pager.p99, (r) => r.bare?.latency.p99, '<= 1.5'],
   ['alert_soft_max', 'alert → soft pager, max', 'ms', (r) => r.gateway?.latency.soft_pager.max, (r) => r.bare?.latency.max, null],
+  ['alert_espa_block_p50', 'alert → ESPA call block (SOH, after the select handshake), p50', 'ms', (r) => r.gateway?.latency.espa_call_block.p50, (r) => r.bare?.latency.p50, null],
   ['alert_espa_p50', 'alert → ESPA call frame first byte, p50', 'ms', (r) => r.gateway?.latency.espa_first_byte.p50, (r) => r.bare?.latency.p50, null],
   ['alert_espa_p99', 'alert → ESPA call frame first byte, p99', 'ms', (r) => r.gateway?.latency.espa_first_byte.p99, (r) => r.bare?.latency.p99, null],
   ['alert_espa_max', 'alert → ESPA call frame first byte, max', 'ms', (r) => r.gateway?.latency.espa_first_byte.max, (r) => r.bare?.latency.max, null],
