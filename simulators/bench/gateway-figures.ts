@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3'
 import { fork } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import WebSocket from 'ws'
@@ -206,5 +206,6 @@ export async function measureGateway(s: Scale, opts: { cpuProfDir?: string } = {
     await gw.stop()
     await paging.stop()
     await pty.close()
+    rmSync(work, { recursive: true, force: true })
   }
 }

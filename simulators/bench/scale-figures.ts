@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import WebSocket from 'ws'
@@ -109,5 +109,6 @@ export async function measureScale(s: Scale): Promise<ScaleFigures> {
     canary.end()
     await Promise.all(fleets.map((f) => f.close()))
     await gw.stop()
+    rmSync(work, { recursive: true, force: true })
   }
 }
