@@ -7,6 +7,7 @@ import { LiteClient } from './mqtt-lite.js'
 import { nowMs, sleep, summarise, type Summary } from './stats.js'
 import type { Scale } from './scale-of-run.js'
 import { measureCommitFloor } from './commit-floor.js'
+import { provisioningCost } from './seed.js'
 
 /** Figure 6: the bare aedes hop, publish → subscribe through the same broker configuration, no gateway logic. */
 export interface BareHop {
@@ -17,6 +18,8 @@ export interface BareHop {
   readonly throughput_lossless: boolean
   /** One fsync'd SQLite commit on this disk (reference, not part of the hop). */
   readonly commit: Awaited<ReturnType<typeof measureCommitFloor>>
+  /** One production-strength credential hash (scrypt N=2^14): what issuing, or first verifying, a device costs. */
+  readonly credential: Awaited<ReturnType<typeof provisioningCost>>
 }
 
 const SITE = 'bench'
@@ -71,7 +74,8 @@ export async function measureBareHop(s: Scale): Promise<BareHop> {
     await sleep(200)
     const sat: LoadResult = await fleet.load({ label: 'sat', rate: 0, window: s.window, maxInflight: s.window, durationMs: s.throughputMs, drainMs: 5000, mix })
     const commit = await measureCommitFloor(s.latencySamples, s.latencySpacingMs)
-    return { latency: summarise(lat), throughput: sat.ackedPerSecond, throughput_lossless: sat.failed === 0 && sat.unacked === 0, commit }
+    const credential = await provisioningCost(s.name === 'smoke' ? 2 : 20)
+    return { latency: summarise(lat), throughput: sat.ackedPerSecond, throughput_lossless: sat.failed === 0 && sat.unacked === 0, commit, credential }
   } finally {
     sub.end()
     pub.end()

@@ -35,6 +35,7 @@ const spec: [id: string, label: string, unit: Figure['unit'], value: Pick, bare:
   ['commit_isolated_p50', 'reference: one fsync\'d SQLite commit, isolated, p50', 'ms', (r) => r.bare?.commit.isolated.p50, (r) => r.bare?.latency.p50, null],
   ['commit_isolated_p99', 'reference: one fsync\'d SQLite commit, isolated, p99', 'ms', (r) => r.bare?.commit.isolated.p99, (r) => r.bare?.latency.p99, null],
   ['commit_b2b_p50', 'reference: one fsync\'d SQLite commit, back to back, p50', 'ms', (r) => r.bare?.commit.back_to_back.p50, (r) => r.bare?.latency.p50, null],
+  ['credential_hash', 'reference: one production credential hash (scrypt 2^14), issue or first verify', 'ms', (r) => r.bare?.credential.hash_ms, (r) => r.bare?.latency.p50, null],
   ['throughput', 'sustained durable throughput (1 % alerts, zero loss)', 'events/s', (r) => r.gateway?.throughput.sustained, (r) => r.bare?.throughput, '>= 25000'],
   ['throughput_saturated', 'saturated throughput (closed loop)', 'events/s', (r) => r.gateway?.throughput.saturated, (r) => r.bare?.throughput, null],
   ['fanout_last_p50', 'fan-out, last of the dashboards, p50', 'ms', (r) => r.gateway?.fanout.last.p50, (r) => r.bare?.latency.p50, null],
