@@ -53,7 +53,7 @@ export function killAllGateways(): void {
 export async function startGateway(o: StartOptions): Promise<BenchGateway> {
   const [node, ...args] = startCommand()
   // After npm start's own `--import tsx`, so the probe (TypeScript) can load.
-  const main = args.findIndex((a) => !a.startsWith('-') && args[args.indexOf(a) - 1] !== '--import')
+  const main = args.findIndex((a, i) => !a.startsWith('-') && args[i - 1] !== '--import')
   args.splice(main, 0, '--import', probe)
   const probeFile = join(o.dataDir, 'probe.json')
   const prof = o.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', o.cpuProfDir] : []
