@@ -49,7 +49,16 @@ function formatter(tz: string): Intl.DateTimeFormat {
   return f
 }
 
+/**
+ * The last second formatted per zone. `formatToParts` costs ~4 µs and runs for every event an active-hours rule
+ * sees; events arrive thousands to the second, and the parts stop at seconds, so one entry per zone suffices.
+ */
+const lastSecond = new Map<string, { second: number; wall: Readonly<Wall> }>()
+
 function wall(ms: number, tz: string): Wall {
+  const second = Math.floor(ms / 1000)
+  const hit = lastSecond.get(tz)
+  if (hit?.second === second) return { ...hit.wall }
   const w: Wall = { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0 }
   for (const p of formatter(tz).formatToParts(ms)) {
     switch (p.type) {
@@ -57,6 +66,7 @@ function wall(ms: number, tz: string): Wall {
         w[p.type] = Number(p.value)
     }
   }
+  lastSecond.set(tz, { second, wall: { ...w } })
   return w
 }
 

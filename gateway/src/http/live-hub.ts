@@ -51,6 +51,11 @@ export function createLiveHub(deps: LiveHubDeps) {
     if (s.ws.readyState === s.ws.OPEN) s.ws.send(JSON.stringify(msg))
   }
 
+  /** A message going to many screens is serialised once (issue 9: fan-out to 1,000 boards), then sent as text. */
+  function sendFrame(s: Session, frame: Buffer): void {
+    if (s.ws.readyState === s.ws.OPEN) s.ws.send(frame, { binary: false })
+  }
+
   function snapshot(userId: string) {
     const open = deps.alerts.list({ states: openAlertStates, limit: 1000 })
     const recent = deps.alerts.list({ limit: SNAPSHOT_RECENT })
@@ -101,11 +106,11 @@ export function createLiveHub(deps: LiveHubDeps) {
       for (const id of ids) {
         const alert = deps.alerts.get(id)
         if (!alert) continue
-        const view = { type: 'alert', alert: alertView(index, alert) }
+        const view = Buffer.from(JSON.stringify({ type: 'alert', alert: alertView(index, alert) }))
         const notes = deps.notifications.forAlert(id)
         for (const s of sessions) {
           if (!userMaySee(index, s.userId, alert.personId) && !notes.some((n) => n.userId === s.userId)) continue
-          send(s, view)
+          sendFrame(s, view)
           for (const n of notes) if (n.userId === s.userId) send(s, { type: 'notification', notification: notificationView(n) })
         }
       }
@@ -127,7 +132,7 @@ export function createLiveHub(deps: LiveHubDeps) {
     /** Start the heartbeat. */
     start(): void {
       heartbeat ??= setInterval(() => {
-        const at = new Date().toISOString()
+        const beat = Buffer.from(JSON.stringify({ type: 'heartbeat', at: new Date().toISOString() }))
         for (const s of sessions) {
           if (!s.alive) {
             s.ws.terminate()
@@ -136,7 +141,7 @@ export function createLiveHub(deps: LiveHubDeps) {
           }
           s.alive = false
           s.ws.ping()
-          send(s, { type: 'heartbeat', at })
+          sendFrame(s, beat)
         }
       }, HEARTBEAT_MS)
       heartbeat.unref()

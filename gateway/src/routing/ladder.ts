@@ -22,11 +22,38 @@ export function ladderFor(cfg: EscalationConfigView, site: string, priority: Pri
  * anywhere is at every site (a single-site home usually lists no rota for its manager).
  */
 export function siteUsers(cfg: EscalationConfigView, site: string): Set<string> {
+  const cached = lookups(cfg)?.siteUsers.get(site)
+  if (cached) return new Set(cached)
   const inAnyRota = new Set(cfg.rota.map((s) => s.user))
   const out = new Set<string>(cfg.rota.filter((s) => s.site === site).map((s) => s.user))
   for (const p of cfg.people) if (p.site === site) for (const c of p.carers) out.add(c)
   for (const u of cfg.users) if (u.role === 'team_leader' && !inAnyRota.has(u.id)) out.add(u.id)
+  lookups(cfg)?.siteUsers.set(site, new Set(out))
   return out
+}
+
+type Person = EscalationConfigView['people'][number]
+interface Lookups {
+  readonly people: ReadonlyMap<string, Person>
+  readonly role: ReadonlyMap<string, string>
+  readonly withPager: ReadonlySet<string>
+  readonly siteUsers: Map<string, ReadonlySet<string>>
+}
+const cache = new WeakMap<EscalationConfigView, Lookups>()
+
+/**
+ * Lookups built once per loaded configuration. A step used to scan every person and user, twice, for each alert:
+ * ~0.3 ms per alert with 2,000 people (issue 9 bench). Only a frozen configuration (what `loadConfig` returns) is
+ * cached, so a caller that builds and changes a view in place always gets fresh answers.
+ */
+function lookups(cfg: EscalationConfigView): Lookups | null {
+  if (!Object.isFrozen(cfg) || !Object.isFrozen(cfg.people) || !Object.isFrozen(cfg.users) || !Object.isFrozen(cfg.pagers) || !Object.isFrozen(cfg.rota)) return null
+  let l = cache.get(cfg)
+  if (!l) {
+    l = { people: new Map(cfg.people.map((p) => [p.id, p])), role: new Map(cfg.users.map((u) => [u.id, u.role])), withPager: new Set(cfg.pagers.map((p) => p.user)), siteUsers: new Map() }
+    cache.set(cfg, l)
+  }
+  return l
 }
 
 /** Who is on shift at a site now; a site with no rota has everyone at the site on shift all the time. */
@@ -43,13 +70,14 @@ export function onShiftAt(cfg: EscalationConfigView, site: string, at: number): 
  */
 export function stepRecipients(cfg: EscalationConfigView, target: StepTarget, personId: string | null, siteId: string, at: number, ignoreShift = false): string[] {
   // A person-less technical alert (a paging line) belongs to its site; it has no assigned carers.
-  const person = personId === null ? null : cfg.people.find((p) => p.id === personId)
+  const l = lookups(cfg)
+  const person = personId === null ? null : l ? l.people.get(personId) : cfg.people.find((p) => p.id === personId)
   if (person === undefined) return []
   const site = person?.site ?? siteId
   const here = siteUsers(cfg, site)
   const onShift = ignoreShift ? here : onShiftAt(cfg, site, at)
-  const role = new Map(cfg.users.map((u) => [u.id, u.role]))
-  const withPager = new Set(cfg.pagers.map((p) => p.user))
+  const role = l?.role ?? new Map(cfg.users.map((u) => [u.id, u.role]))
+  const withPager = l?.withPager ?? new Set(cfg.pagers.map((p) => p.user))
   let users: string[]
   switch (target) {
     case 'assigned': users = (person?.carers ?? []).filter((c) => onShift.has(c)); break
