@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3'
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -194,6 +195,30 @@ describe('a user disabled in the configuration is signed out everywhere at once'
     expect(r.status).toBe(404)
     expect(r.body.error.code).toBe('GW_ERR_ALERT_NOT_FOUND')
     expect((await auditOf(gw, 'access.refused')).some((e) => e.actor === 'user:c-amy' && e.detail.what === `POST /api/alerts/${alert.id}/accept`)).toBe(true)
+  })
+})
+
+describe('bad bearer tokens are throttled per client address (this gateway locks 127.0.0.1, so it runs alone)', () => {
+  let gw: GatewayProcess
+  beforeAll(async () => {
+    gw = await startGatewayProcess()
+  })
+  afterAll(async () => {
+    await gw?.kill('SIGTERM')
+  })
+
+  it('30 bad tokens in 15 minutes lock the address: even a good token is then refused with 429, and audited', async () => {
+    // Unknown user ids and wrong secrets for real ones fail alike (both pay a scrypt check).
+    for (let i = 0; i < 30; i++) expect((await api(gw.httpPort, i % 2 ? `c-amy.wrong-${i}` : `nobody-${i}.wrong`, '/api/alerts')).status).toBe(401)
+    const locked = await api(gw.httpPort, gw.credentials.users['tl-kim']!, '/api/alerts')
+    expect(locked.status).toBe(429)
+    expect(locked.body.error.code).toBe('GW_ERR_AUTH_THROTTLED')
+    // The refusals were audited (folded per minute: unidentified callers cannot flood the trail).
+    const conn = new Database(join(gw.dataDir, 'gateway.db'), { readonly: true })
+    const rows = conn.prepare("SELECT actor, detail FROM audit WHERE kind = 'access.refused'").all() as { actor: string; detail: string }[]
+    conn.close()
+    expect(rows.some((r) => r.actor === 'unknown-token')).toBe(true)
+    expect(rows.some((r) => r.actor === 'token' && r.detail.includes('too many failed sign-ins'))).toBe(true)
   })
 })
 
