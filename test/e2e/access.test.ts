@@ -213,12 +213,16 @@ describe('bad bearer tokens are throttled per client address (this gateway locks
     const locked = await api(gw.httpPort, gw.credentials.users['tl-kim']!, '/api/alerts')
     expect(locked.status).toBe(429)
     expect(locked.body.error.code).toBe('GW_ERR_AUTH_THROTTLED')
-    // The refusals were audited (folded per minute: unidentified callers cannot flood the trail).
-    const conn = new Database(join(gw.dataDir, 'gateway.db'), { readonly: true })
-    const rows = conn.prepare("SELECT actor, detail FROM audit WHERE kind = 'access.refused'").all() as { actor: string; detail: string }[]
-    conn.close()
-    expect(rows.some((r) => r.actor === 'unknown-token')).toBe(true)
-    expect(rows.some((r) => r.actor === 'token' && r.detail.includes('too many failed sign-ins'))).toBe(true)
+    // The refusals were audited (folded per minute: unidentified callers cannot flood the trail). The row is
+    // committed just after the answer, so it is waited for.
+    const refusals = () => {
+      const conn = new Database(join(gw.dataDir, 'gateway.db'), { readonly: true })
+      const rows = conn.prepare("SELECT actor, detail FROM audit WHERE kind = 'access.refused'").all() as { actor: string; detail: string }[]
+      conn.close()
+      return rows
+    }
+    await eventually(async () => refusals().some((r) => r.actor === 'token' && r.detail.includes('too many failed sign-ins')), 'the audited 429')
+    expect(refusals().some((r) => r.actor === 'unknown-token')).toBe(true)
   })
 })
 

@@ -3,7 +3,8 @@ import type { AccountRepository, SessionRecord } from '../core/accounts.js'
 import type { AuditLog } from '../core/contracts.js'
 import { gatewayError } from '../core/errors.js'
 import { LoginThrottle } from './login-throttle.js'
-import { hashPassword, passwordProblem, verifyPassword } from './passwords.js'
+import { hashPassword, PASSWORD_COST, passwordProblem, verifyPassword } from './passwords.js'
+import { unusableHash } from './secrets.js'
 
 /** The parts of a configured user sign-in needs. */
 export interface AccountUser {
@@ -98,10 +99,9 @@ export function createAccessService(deps: AccessDeps) {
 
   function checkLink(token: string, purpose: 'setup' | 'password') {
     const rec = accounts.oneTimeToken(sha256(token))
-    const what = purpose === 'setup' ? 'setup' : 'password'
-    if (!rec || rec.purpose !== purpose) throw gatewayError('GW_ERR_AUTH_LINK_INVALID', [what, 'unknown link'])
-    if (rec.usedAt !== null) throw gatewayError('GW_ERR_AUTH_LINK_INVALID', [what, 'it was already used or replaced by a newer one'])
-    if (rec.expiresAt <= deps.now()) throw gatewayError('GW_ERR_AUTH_LINK_INVALID', [what, 'it has expired'])
+    if (!rec || rec.purpose !== purpose) throw gatewayError('GW_ERR_AUTH_LINK_INVALID', [purpose, 'unknown link'])
+    if (rec.usedAt !== null) throw gatewayError('GW_ERR_AUTH_LINK_INVALID', [purpose, 'it was already used or replaced by a newer one'])
+    if (rec.expiresAt <= deps.now()) throw gatewayError('GW_ERR_AUTH_LINK_INVALID', [purpose, 'it has expired'])
     return rec
   }
 
@@ -133,7 +133,7 @@ export function createAccessService(deps: AccessDeps) {
       const configured = deps.user(input.user_id)
       const hash = accounts.passwordHash(input.user_id)
       // Verify even for unknown users, so the response time does not reveal which user ids exist.
-      const ok = await verifyPassword(input.password, hash ?? 'scrypt$131072$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=')
+      const ok = await verifyPassword(input.password, hash ?? unusableHash(PASSWORD_COST))
       if (!configured) return refuse(userKey, 'unknown user id', client)
       if (configured.disabled) return refuse(userKey, 'user disabled', client)
       if (!hash) return refuse(userKey, 'no password set', client)

@@ -1,8 +1,7 @@
 import type { CredentialRepository } from '../core/contracts.js'
-import { VerifiedSecretCache, verifySecret } from './secrets.js'
+import { SECRET_COST, unusableHash, VerifiedSecretCache, verifySecret } from './secrets.js'
 
-/** A well-formed hash of nothing anyone holds, at the cost real user tokens are hashed with. */
-const DUMMY_TOKEN_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='
+const DUMMY_TOKEN_HASH = unusableHash(SECRET_COST)
 
 /**
  * Checks a principal's secret against the stored hash. Used by the broker (devices) and by HTTP and

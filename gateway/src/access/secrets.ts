@@ -5,7 +5,9 @@ import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto'
  * hashes: memory-hard (N=2^14, r=8 → 16 MiB per check), so a stolen database does not yield credentials.
  * Format: `scrypt$N$r$p$<salt b64>$<hash b64>`.
  */
-const N = 16_384
+/** scrypt cost for random 256-bit secrets (device passwords, user tokens). */
+export const SECRET_COST = 16_384
+const N = SECRET_COST
 const R = 8
 const P = 1
 const KEYLEN = 32
@@ -26,6 +28,14 @@ export async function hashSecret(secret: string, n = N): Promise<string> {
   const salt = randomBytes(16)
   const key = await scryptAsync(secret, salt, n, R, P)
   return `scrypt$${n}$${R}$${P}$${salt.toString('base64')}$${key.toString('base64')}`
+}
+
+/**
+ * A well-formed stored hash at cost `n` that no secret matches (an all-zero key), for checking a secret of a
+ * principal that does not exist: the check costs the same, so its time does not reveal which ids exist.
+ */
+export function unusableHash(n: number): string {
+  return `scrypt$${n}$${R}$${P}$${Buffer.alloc(16).toString('base64')}$${Buffer.alloc(KEYLEN).toString('base64')}`
 }
 
 export async function verifySecret(secret: string, stored: string): Promise<boolean> {

@@ -18,6 +18,16 @@ export interface AuthRoutesDeps {
 /** The request's cookie session, when it has a live one. */
 export type CookieAuth = { session: SessionRecord; user: AccountUser } | null
 
+/**
+ * CSRF: a cookie rides along on any request the browser makes, so a state-changing request made with it must
+ * also prove it comes from our page: the same Origin, and the session's token in a header another site can
+ * neither read nor set. Returns why it is refused, or null.
+ */
+export function csrfRefusal(access: AccessService, req: IncomingMessage, session: SessionRecord): string | null {
+  if (!sameOrigin(req)) return 'foreign or missing Origin'
+  return access.csrfMatches(session, req.headers['x-csrf-token'] as string | undefined) ? null : 'missing or wrong x-csrf-token'
+}
+
 const login = z.union([
   z.object({ user_id: z.string().min(1).max(64), password: z.string().min(1).max(1024) }).strict(),
   z.object({ token: z.string().min(1).max(512) }).strict(),
@@ -50,6 +60,11 @@ export function createAuthRoutes(deps: AuthRoutesDeps) {
     sendJson(res, status, { user: userView(s.user), csrf: s.session.csrf })
   }
 
+  function requireCsrf(req: IncomingMessage, session: SessionRecord): void {
+    const reason = csrfRefusal(access, req, session)
+    if (reason) throw gatewayError('GW_ERR_AUTH_CSRF', [`refused: ${reason} (state-changing requests with a session cookie need the session's x-csrf-token)`])
+  }
+
   function requireOrigin(req: IncomingMessage): void {
     if (!sameOrigin(req)) throw gatewayError('GW_ERR_AUTH_CSRF', ['this request must come from the gateway\'s own pages (Origin missing or foreign)'])
   }
@@ -70,7 +85,7 @@ export function createAuthRoutes(deps: AuthRoutesDeps) {
       }
       if (method === 'DELETE') {
         if (auth) {
-          if (!sameOrigin(req) || !access.csrfMatches(auth.session, req.headers['x-csrf-token'] as string | undefined)) throw gatewayError('GW_ERR_AUTH_CSRF', ['sign-out needs the session\'s x-csrf-token from the gateway\'s own page'])
+          requireCsrf(req, auth.session)
           await access.logout(auth.session)
           deps.endSockets([auth.session.idHash])
         }
@@ -82,7 +97,7 @@ export function createAuthRoutes(deps: AuthRoutesDeps) {
     }
     if (path === '/api/session/password' && method === 'POST') {
       if (!auth) throw gatewayError('GW_ERR_AUTH_REQUIRED')
-      if (!sameOrigin(req) || !access.csrfMatches(auth.session, req.headers['x-csrf-token'] as string | undefined)) throw gatewayError('GW_ERR_AUTH_CSRF', ['a password change needs the session\'s x-csrf-token'])
+      requireCsrf(req, auth.session)
       const b = parse(change, await readJsonBody(req))
       deps.endSockets(await access.changePassword(auth.session, b.current_password, b.new_password, client(req)))
       res.setHeader('set-cookie', clearedSessionCookie(deps.tls))

@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream'
 import type { Logger } from 'pino'
 import { type WebSocket, WebSocketServer } from 'ws'
 import type { AccessService } from '../access/access-service.js'
-import { type CookieAuth, createAuthRoutes } from './auth-routes.js'
+import { type CookieAuth, createAuthRoutes, csrfRefusal } from './auth-routes.js'
 import { readCookies, sameOrigin, sessionCookieName } from './cookies.js'
 import { gatewayError } from '../core/errors.js'
 import { bearerToken, sendBody, sendError, sendJson } from './http-util.js'
@@ -123,12 +123,10 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<{ server: S
       deps.refused(token ? 'unknown-token' : 'anonymous', `${method} ${url.pathname}`, token ? 'bad access token' : hadCookie ? 'session expired or ended' : 'not signed in')
       return sendError(res, gatewayError('GW_ERR_AUTH_REQUIRED'))
     }
-    // CSRF: a cookie rides along on any request the browser makes, so writes must also prove they come
-    // from our page: same Origin and the session's token in a header another site cannot read or set.
-    if (session && writes.has(method) && (!sameOrigin(req) || !deps.access.csrfMatches(session.session, req.headers['x-csrf-token'] as string | undefined))) {
-      const reason = sameOrigin(req) ? 'missing or wrong x-csrf-token' : 'foreign or missing Origin'
-      deps.refused(`user:${userId}`, `${method} ${url.pathname}`, reason)
-      return sendError(res, gatewayError('GW_ERR_AUTH_CSRF', [`refused: ${reason} (state-changing requests with a session cookie need the session's x-csrf-token)`]))
+    const csrf = session && writes.has(method) ? csrfRefusal(deps.access, req, session.session) : null
+    if (csrf) {
+      deps.refused(`user:${userId}`, `${method} ${url.pathname}`, csrf)
+      return sendError(res, gatewayError('GW_ERR_AUTH_CSRF', [`refused: ${csrf} (state-changing requests with a session cookie need the session's x-csrf-token)`]))
     }
     try {
       await route.handler(req, res, userId, route.params, url)
