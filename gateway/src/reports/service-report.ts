@@ -1,4 +1,4 @@
-import { percentile } from './percentile.js'
+import { percentileOfSorted } from './percentile.js'
 
 /**
  * Service reports (issue 8): what a telecare service is inspected on. Pure functions over records the
@@ -102,8 +102,8 @@ export interface ServiceReport {
 const pct = (n: number, of: number) => (of === 0 ? null : Math.round((n / of) * 10_000) / 100)
 
 function durations(ms: readonly number[]): Durations {
-  const s = ms.map((x) => x / 1000)
-  return { count: s.length, p50_s: percentile(s, 50), p90_s: percentile(s, 90), p95_s: percentile(s, 95), max_s: s.length ? Math.max(...s) : null }
+  const s = ms.map((x) => x / 1000).sort((a, b) => a - b)
+  return { count: s.length, p50_s: percentileOfSorted(s, 50), p90_s: percentileOfSorted(s, 90), p95_s: percentileOfSorted(s, 95), max_s: s.at(-1) ?? null }
 }
 
 function responseRow(key: string, alerts: readonly ReportAlert[]): ResponseRow {
@@ -125,14 +125,20 @@ function groupBy<T>(items: readonly T[], key: (t: T) => string | null): Map<stri
   for (const it of items) {
     const k = key(it)
     if (k === null) continue
-    out.set(k, [...(out.get(k) ?? []), it])
+    const list = out.get(k)
+    if (list) list.push(it)
+    else out.set(k, [it])
   }
   return new Map([...out.entries()].sort(([a], [b]) => a.localeCompare(b)))
 }
 
-/** "YYYY-MM" of an instant in a time zone. */
+const monthFormats = new Map<string, Intl.DateTimeFormat>()
+
+/** "YYYY-MM" of an instant in a time zone (one formatter per zone: building one costs far more than using it). */
 export function localMonth(at: number, tz: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit' }).format(at).slice(0, 7)
+  let f = monthFormats.get(tz)
+  if (!f) monthFormats.set(tz, (f = new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit' })))
+  return f.format(at).slice(0, 7)
 }
 
 /**
@@ -141,11 +147,13 @@ export function localMonth(at: number, tz: string): string {
  */
 export function availability(deviceIds: readonly string[], changes: readonly SupervisionChange[], from: number, to: number): AvailabilityRow[] {
   const span = to - from
+  // Each device's changes in time order, gathered in one pass (not one filter of the whole list per device).
+  const byDevice = groupBy([...changes].filter((c) => c.at < to).sort((a, b) => a.at - b.at), (c) => c.deviceId)
   return deviceIds.map((id) => {
     let down: number | null = null
     let downMs = 0
     let outages = 0
-    for (const c of changes.filter((x) => x.deviceId === id && x.at < to).sort((a, b) => a.at - b.at)) {
+    for (const c of byDevice.get(id) ?? []) {
       if (c.state === 'down' && down === null) {
         down = Math.max(c.at, from)
         if (c.at >= from) outages++
