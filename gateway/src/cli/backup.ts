@@ -8,7 +8,6 @@ import { auditPaths } from '../audit/paths.js'
 import { isGatewayError } from '../core/errors.js'
 import { chainHead, verifyStoredTrail } from '../store/audit-integrity.js'
 import { createAuditRepo } from '../store/audit-repo.js'
-import { retentionStart } from '../store/retention-marks.js'
 
 const usage = 'usage: npm run backup -- <backup-file> [--data-dir <dir>] [--audit-key-file <file>] [--audit-anchor-file <file>] [--by <who>]'
 
@@ -43,8 +42,7 @@ async function main(): Promise<number> {
       const head = chainHead(copy)
       // Anchors written after the copy was taken name rows it cannot have; they are not a break.
       const anchors = readAnchors(paths.anchorFile).anchors.filter((a) => head !== null && a.seq <= head.seq)
-      const from = retentionStart(copy)
-      const finding = verifyStoredTrail(copy, key, anchors, from ? { from } : {})
+      const finding = verifyStoredTrail(copy, key, anchors)
       summary = {
         file: resolve(target), bytes: statSync(target).size, took_ms: Date.now() - started, integrity_check: integrity,
         audit_verified: finding.ok, audit_finding: finding.ok ? null : `${finding.kind} at row ${finding.firstBadSeq}: ${finding.message}`,

@@ -3,7 +3,6 @@ import { appendAnchor, readAnchors } from '../audit/anchor-file.js'
 import type { Anchor, ChainFinding } from '../audit/chain.js'
 import { chainHead, verifyStoredTrail } from '../store/audit-integrity.js'
 import type { Db } from '../store/index.js'
-import { retentionStart } from '../store/retention-marks.js'
 
 export interface AuditIntegrityDeps {
   readonly db: Db
@@ -43,8 +42,7 @@ export function createAuditIntegrity(deps: AuditIntegrityDeps) {
     /** Start-up verification of the tail; the caller raises the alarm on a break. */
     checkAtStart(): ChainFinding & { malformedAnchors: number } {
       const { anchors, malformed } = readAnchors(deps.anchorFile)
-      const from = retentionStart(deps.db)
-      const finding = verifyStoredTrail(deps.db, deps.key, anchors, { tailRows: STARTUP_TAIL_ROWS, ...(from ? { from } : {}) })
+      const finding = verifyStoredTrail(deps.db, deps.key, anchors, { tailRows: STARTUP_TAIL_ROWS })
       return { ...finding, malformedAnchors: malformed }
     },
     anchorNow,

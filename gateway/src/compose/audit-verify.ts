@@ -23,7 +23,7 @@ export function verifyAuditFiles(files: { dbFile: string; keyFile: string; ancho
   const db = new Database(files.dbFile, { readonly: true, fileMustExist: true })
   try {
     const from = retentionStart(db)
-    const finding = verifyStoredTrail(db, key, anchors, from ? { from } : {})
+    const finding = verifyStoredTrail(db, key, anchors)
     return { ...finding, anchorFile: files.anchorFile, anchors: anchors.length, malformedAnchorLines: malformed, verifiedFromSeq: from?.seq ?? 1 }
   } finally {
     db.close()

@@ -1,5 +1,6 @@
 import { type Anchor, type ChainFinding, type ChainRow, verifyChain } from '../audit/chain.js'
 import type { Db } from './db.js'
+import { retentionStart } from './retention-marks.js'
 
 const columns = 'seq, at, kind, actor, alert_id, device_id, person_id, event_seq, detail, prev_hash, hash'
 
@@ -18,9 +19,12 @@ export function hasChainedRows(db: Db): boolean {
  * Verifies the stored trail against the key and anchors. `tailRows` checks only the newest rows (start-up:
  * fast on a large trail), trusting the link into the first of them, plus every anchor from there on and
  * the newest anchor before it (looked up directly), so a truncation or rebuild is still caught at start.
- * `from` starts a full check after rows that retention removed (the link it recorded).
+ * Verification starts where retention's latest mark says the kept trail begins (or at `from`, if given).
  */
-export function verifyStoredTrail(db: Db, key: Buffer, anchors: readonly Anchor[], opts: { tailRows?: number; from?: { seq: number; prevHash: string } } = {}): ChainFinding {
+export function verifyStoredTrail(db: Db, key: Buffer, anchors: readonly Anchor[], options: { tailRows?: number; from?: { seq: number; prevHash: string } } = {}): ChainFinding {
+  // Where the kept trail starts after retention (its recorded mark), unless the caller says otherwise.
+  const mark = options.from ?? retentionStart(db)
+  const opts = { ...options, ...(mark ? { from: mark } : {}) }
   let from = opts.from
   let extra: ChainFinding | null = null
   if (opts.tailRows !== undefined) {
