@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { countInWindow } from './count-in-window.js'
 import { delayConfirm } from './delay-confirm.js'
 import { expectedBy } from './expected-by.js'
-import { type ActiveSuppression, gate } from './gate.js'
+import { type ActiveSuppression, gate, type GateContext } from './gate.js'
 import { immediate } from './immediate.js'
 import { inactivity } from './inactivity.js'
 import { describeWindow, isWithinAnyWindow } from '../core/local-time.js'
@@ -94,7 +94,13 @@ function unpack(b: RuleBinding, stored: unknown): StoredRuleState {
 function finish(b: RuleBinding, prev: StoredRuleState, step: RuleStep<unknown>, at: number, ectx: EvalContext): RuleStep<StoredRuleState> {
   const rctx = contextOf(b)
   const windows = b.rule.active_hours
-  const gctx = { inHours: rctx.inHours, describeHours: windows ? windows.map((w) => describeWindow(w, b.tz)).join(', ') : 'always', suppressions: ectx.suppressions }
+  // Read through, not computed up front: the gate needs the hours' wording only to turn a raise down, and the
+  // suppressions (which the caller may fetch lazily) only for a raise inside active hours; most events raise nothing.
+  const gctx: GateContext = {
+    inHours: rctx.inHours,
+    get describeHours() { return windows ? windows.map((w) => describeWindow(w, b.tz)).join(', ') : 'always' },
+    get suppressions() { return ectx.suppressions },
+  }
   let raised = prev.raised
   const decisions: Decision[] = []
   for (const d of step.decisions) {
