@@ -105,10 +105,15 @@ export function createAccessService(deps: AccessDeps) {
     return rec
   }
 
-  async function setPassword(userId: string, password: string, actor: string, via: string): Promise<string[]> {
+  /**
+   * Stores a new password. With `link`, the one-time link is spent in the same transaction, so a link used
+   * twice at once sets one password and the other use is refused.
+   */
+  async function setPassword(userId: string, password: string, actor: string, via: string, link?: { tokenHash: string; purpose: 'setup' | 'password' }): Promise<string[]> {
     const hash = await hashPassword(password, userId)
     const now = deps.now()
     return deps.transact(() => {
+      if (link && !accounts.useOneTimeToken(link.tokenHash, now)) throw gatewayError('GW_ERR_AUTH_LINK_INVALID', [link.purpose, 'it was already used'])
       accounts.setPassword(userId, hash, now)
       // A new password ends every other session of this user (a stolen session dies with the old password).
       const ended = accounts.deleteSessionsOf(userId)
@@ -239,9 +244,8 @@ export function createAccessService(deps: AccessDeps) {
         user = deps.user(userId)
         if (!user) throw gatewayError('GW_ERR_BUG', ['the new AT admin is not in the configuration after adding it'])
       }
-      await setPassword(userId, password, `user:${userId}`, 'setup link')
-      // Used only once the password is stored: a weak password leaves the link usable for another try.
-      if (!accounts.useOneTimeToken(sha256(token), deps.now())) throw gatewayError('GW_ERR_AUTH_LINK_INVALID', ['setup', 'it was already used'])
+      // Spent with the password, in one transaction: a weak password (refused before it) leaves the link usable.
+      await setPassword(userId, password, `user:${userId}`, 'setup link', { tokenHash: sha256(token), purpose: 'setup' })
       return startSession(user, 'setup', client)
     },
 
@@ -268,8 +272,7 @@ export function createAccessService(deps: AccessDeps) {
       const rec = checkLink(token, 'password')
       const userId = rec.userId!
       if (!usable(userId)) throw gatewayError('GW_ERR_AUTH_LINK_INVALID', ['password', 'the user is disabled or no longer configured'])
-      const ended = await setPassword(userId, password, `user:${userId}`, `link from ${rec.createdBy}`)
-      await deps.transact(() => accounts.useOneTimeToken(rec.tokenHash, deps.now()))
+      const ended = await setPassword(userId, password, `user:${userId}`, `link from ${rec.createdBy}`, { tokenHash: rec.tokenHash, purpose: 'password' })
       return { userId, ended }
     },
 
