@@ -7,7 +7,7 @@ import { z } from 'zod'
 import { gatewayError } from '../core/errors.js'
 import type { AckChannel } from '../lifecycle/alert-service.js'
 import { openAlertStates } from '../lifecycle/transitions.js'
-import { readJsonBody, sendJson } from './http-util.js'
+import { parseBody, readJsonBody, sendJson } from './http-util.js'
 import { alertView, auditView, notificationView } from './views.js'
 import { canSeeAlert } from './visibility.js'
 import { oversightRoles, type Route } from './router.js'
@@ -49,12 +49,6 @@ const suppressionBody = z
   .refine((b) => (b.duration_s === undefined) !== (b.until === undefined), { message: 'give exactly one of duration_s or until' })
 
 const closeBody = z.object({ outcome: z.enum(alertOutcomes), note: z.string().max(500).optional() }).strict()
-
-function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
-  const r = schema.safeParse(body)
-  if (!r.success) throw gatewayError('GW_ERR_API_BAD_REQUEST', [r.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')])
-  return r.data
-}
 
 const suppressionView = (s: Suppression) => ({
   id: s.id, kind: s.kind, scope: s.scope, target: s.target, reason: s.reason, set_by: s.setBy,

@@ -5,7 +5,7 @@ import type { ConfigIndex } from '../config/config-index.js'
 import type { SessionRecord } from '../core/accounts.js'
 import { gatewayError } from '../core/errors.js'
 import { clearedSessionCookie, sameOrigin, sessionCookie } from './cookies.js'
-import { readJsonBody, sendJson } from './http-util.js'
+import { clientAddress, parseBody, readJsonBody, sendJson } from './http-util.js'
 import { requireRole, type Route } from './router.js'
 
 export interface AuthRoutesDeps {
@@ -37,13 +37,6 @@ const linkOnly = z.object({ token: z.string().min(1).max(200) }).strict()
 const withPassword = z.object({ token: z.string().min(1).max(200), password: z.string().max(1024) }).strict()
 const change = z.object({ current_password: z.string().max(1024), new_password: z.string().max(1024) }).strict()
 
-function parse<T>(schema: z.ZodType<T>, body: unknown): T {
-  const r = schema.safeParse(body)
-  if (!r.success) throw gatewayError('GW_ERR_API_BAD_REQUEST', [r.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')])
-  return r.data
-}
-
-const client = (req: IncomingMessage) => req.socket.remoteAddress ?? 'unknown'
 const userView = (u: AccountUser) => ({ id: u.id, role: u.role, display_name: u.display_name })
 
 /**
@@ -80,7 +73,7 @@ export function createAuthRoutes(deps: AuthRoutesDeps) {
       }
       if (method === 'POST') {
         requireOrigin(req)
-        signedIn(res, await access.login(parse(login, await readJsonBody(req)), client(req)))
+        signedIn(res, await access.login(parseBody(login, await readJsonBody(req)), clientAddress(req)))
         return true
       }
       if (method === 'DELETE') {
@@ -98,15 +91,15 @@ export function createAuthRoutes(deps: AuthRoutesDeps) {
     if (path === '/api/session/password' && method === 'POST') {
       if (!auth) throw gatewayError('GW_ERR_AUTH_REQUIRED')
       requireCsrf(req, auth.session)
-      const b = parse(change, await readJsonBody(req))
-      deps.endSockets(await access.changePassword(auth.session, b.current_password, b.new_password, client(req)))
+      const b = parseBody(change, await readJsonBody(req))
+      deps.endSockets(await access.changePassword(auth.session, b.current_password, b.new_password, clientAddress(req)))
       res.setHeader('set-cookie', clearedSessionCookie(deps.tls))
       sendJson(res, 200, { password_changed: true, note: 'every session of this user has ended; sign in with the new password' })
       return true
     }
     if (path === '/api/setup/check' && method === 'POST') {
       requireOrigin(req)
-      const { token } = parse(linkOnly, await readJsonBody(req))
+      const { token } = parseBody(linkOnly, await readJsonBody(req))
       if (!access.setupNeeded()) throw gatewayError('GW_ERR_AUTH_LINK_INVALID', ['setup', 'an AT admin already has a password'])
       // Who may become the first admin is shown only to the holder of a valid link.
       const valid = access.setupTokenValid(token)
@@ -115,18 +108,18 @@ export function createAuthRoutes(deps: AuthRoutesDeps) {
     }
     if (path === '/api/setup' && method === 'POST') {
       requireOrigin(req)
-      const b = parse(setup, await readJsonBody(req))
-      signedIn(res, await access.completeSetup(b.token, b.user_id, b.display_name, b.password, client(req)), 201)
+      const b = parseBody(setup, await readJsonBody(req))
+      signedIn(res, await access.completeSetup(b.token, b.user_id, b.display_name, b.password, clientAddress(req)), 201)
       return true
     }
     if (path === '/api/password/check' && method === 'POST') {
       requireOrigin(req)
-      sendJson(res, 200, { user_id: access.passwordLinkUser(parse(linkOnly, await readJsonBody(req)).token) })
+      sendJson(res, 200, { user_id: access.passwordLinkUser(parseBody(linkOnly, await readJsonBody(req)).token) })
       return true
     }
     if (path === '/api/password' && method === 'POST') {
       requireOrigin(req)
-      const b = parse(withPassword, await readJsonBody(req))
+      const b = parseBody(withPassword, await readJsonBody(req))
       const { userId, ended } = await access.setPasswordWithLink(b.token, b.password)
       deps.endSockets(ended)
       sendJson(res, 200, { user_id: userId, password_set: true })

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { z } from 'zod'
 import { type GatewayError, gatewayError, isGatewayError } from '../core/errors.js'
 
 /** Security headers for every response: no framing, no sniffing, same-origin scripts only. */
@@ -52,3 +53,13 @@ export function bearerToken(req: IncomingMessage): string | null {
   if (!h || !h.startsWith('Bearer ')) return null
   return h.slice(7).trim() || null
 }
+
+/** A request body checked against its zod schema; every problem named as `path: message` (GW_ERR_API_BAD_REQUEST). */
+export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
+  const r = schema.safeParse(body)
+  if (!r.success) throw gatewayError('GW_ERR_API_BAD_REQUEST', [r.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')])
+  return r.data
+}
+
+/** The client's address, for throttling and the audit trail. */
+export const clientAddress = (req: IncomingMessage): string => req.socket.remoteAddress ?? 'unknown'

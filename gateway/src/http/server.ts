@@ -8,7 +8,7 @@ import type { AccessService } from '../access/access-service.js'
 import { type CookieAuth, createAuthRoutes, csrfRefusal } from './auth-routes.js'
 import { readCookies, sameOrigin, sessionCookieName } from './cookies.js'
 import { gatewayError } from '../core/errors.js'
-import { bearerToken, sendBody, sendError, sendJson } from './http-util.js'
+import { bearerToken, clientAddress, sendBody, sendError, sendJson } from './http-util.js'
 import type { LiveHub } from './live-hub.js'
 import type { Router } from './router.js'
 import type { StaticFile } from './static-files.js'
@@ -56,8 +56,6 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<{ server: S
       socketsBySession.delete(h)
     }
   }
-
-  const clientOf = (req: IncomingMessage) => req.socket.remoteAddress ?? 'unknown'
 
   // A live screen outlives any one request: once a minute each session with open screens is checked
   // (ended, past its lifetime, user disabled → its screens close with 4401), and an open screen counts as use.
@@ -113,7 +111,7 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<{ server: S
     if (route === 'method_not_allowed') return sendJson(res, 405, { error: { code: 'GW_ERR_API_BAD_REQUEST', message: `${method} is not allowed on ${url.pathname}` } })
     let userId: string | null
     try {
-      userId = token ? await deps.authenticate(token, clientOf(req)) : (session?.user.id ?? null)
+      userId = token ? await deps.authenticate(token, clientAddress(req)) : (session?.user.id ?? null)
     } catch (err) {
       deps.refused('token', `${method} ${url.pathname}`, (err as Error).message)
       return sendError(res, err)
@@ -154,7 +152,7 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<{ server: S
     const session = bearer ? null : await cookieAuth(req)
     let userId: string | null = null
     try {
-      userId = bearer ? await deps.authenticate(bearer.slice('bearer.'.length), clientOf(req)) : (session?.user.id ?? null)
+      userId = bearer ? await deps.authenticate(bearer.slice('bearer.'.length), clientAddress(req)) : (session?.user.id ?? null)
     } catch (err) {
       deps.refused('token', 'websocket upgrade', (err as Error).message)
       socket.end('HTTP/1.1 429 Too Many Requests\r\nconnection: close\r\n\r\n')
