@@ -2,7 +2,7 @@
 // The carer's soft pager: open alerts as cards with a big Accept button, Decline,
 // and Done (close with an outcome). Card markup and updates live in pager-card.js,
 // the repeating alarm in pager-alarm.js; this file owns the requests to the gateway and the list.
-import { startPage, byId, formatAge, humanise, OPEN_STATES, WAITING_STATES, OUTCOME_TEXT } from './lib/live.js';
+import { startPage, byId, formatAge, humanise, isWaiting, OPEN_STATES, OUTCOME_TEXT } from './lib/live.js';
 import { newCard, fillCard, setFormOpen, isFormOpen, readCloseForm } from './lib/pager-card.js';
 import { createAlarm } from './lib/pager-alarm.js';
 
@@ -129,8 +129,6 @@ list.addEventListener('submit', (ev) => {
   request(id, 'close', choice.note ? choice : { outcome: choice.outcome }, label);
 });
 
-/** @param {AlertView} a  Nobody has accepted yet: the gateway is still paging people. */
-const isWaiting = (a) => WAITING_STATES.includes(a.state) && !a.accepted_by;
 /**
  * Rings until accepted: every waiting care alert and every technical alert above low priority. A low-
  * priority technical alert (a battery to change soon) is shown and announced but does not ring all night.

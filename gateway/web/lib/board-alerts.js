@@ -1,7 +1,7 @@
 // @ts-check
 // The board's two alert tables: open alerts with their timers and escalation state, and the recently
 // resolved or closed ones with their outcome. Every state is written out in words; colour only repeats it.
-import { formatAge, formatDuration, humanise, OPEN_STATES, OUTCOME_TEXT, WAITING_STATES } from './live.js';
+import { formatAge, formatDuration, humanise, isWaiting, OPEN_STATES, OUTCOME_TEXT } from './live.js';
 
 /** @typedef {import('./live.js').AlertView} AlertView */
 /** @typedef {{to: string, wait_s: number}} LadderStep */
@@ -23,8 +23,7 @@ const timeFmt = new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' });
 
 /** @param {AlertView} a */
 export const isOpen = (a) => OPEN_STATES.includes(a.state);
-/** @param {AlertView} a */
-export const isWaiting = (a) => WAITING_STATES.includes(a.state) && !a.accepted_by;
+export { isWaiting };
 
 /**
  * Rebuild both tables. A full rebuild is fine: rows hold no focusable controls or live regions.

@@ -29,6 +29,8 @@ import { goToSignIn, requireSignIn, signOut } from './session.js';
 
 /** Nobody has accepted yet: the gateway is still paging people. */
 export const WAITING_STATES = ['new', 'active', 'escalated'];
+/** Nobody has accepted yet: the gateway is still paging people. @param {AlertView} a */
+export const isWaiting = (a) => WAITING_STATES.includes(a.state) && !a.accepted_by;
 // Open = still needs a carer. A cancelled alert (source cleared before anyone attended) is open
 // until someone closes it with an outcome, so the false-alarm/device-fault record is never skipped.
 export const OPEN_STATES = [...WAITING_STATES, 'acknowledged', 'cancelled'];

@@ -2,7 +2,7 @@
 // One alert card on the soft pager. Built once from #card-template, then updated
 // in place by `fillCard`, so focus, a half-filled close-out form and the card's
 // role=status region all survive live updates.
-import { formatAge, humanise, WAITING_STATES } from './live.js';
+import { formatAge, humanise, isWaiting } from './live.js';
 
 /** What must never happen near a person (set by the AT team), in words for the carer on the way. */
 const RESTRICTION_TEXT = /** @type {Record<string, string>} */ ({
@@ -66,7 +66,7 @@ export function fillCard(el, a, c) {
   age.dateTime = a.raised_at;
   age.textContent = formatAge(a.raised_at, c.now);
 
-  const waiting = WAITING_STATES.includes(a.state) && !a.accepted_by;
+  const waiting = isWaiting(a);
   const mine = a.state === 'acknowledged' && a.accepted_by?.id === c.myId;
   // Anyone who can see a cancelled alert may close it: it needs an outcome, not a particular carer.
   const closable = mine || a.state === 'cancelled';
