@@ -8,7 +8,7 @@ import { acceptAlert, type AckChannel, closeAlert, declineAlert, type LifecycleD
 import type { NotificationEvent } from './lifecycle/transitions.js'
 import type { Transact } from './pipeline.js'
 import { clearSuppression, setSuppression, type SuppressionDeps } from './suppression/suppressions.js'
-import { revokeDeviceSecret } from './access/device-credentials.js'
+import { recordDeviceSecret, revokeDeviceSecret } from './access/device-credentials.js'
 import { generateSecret, hashSecret } from './access/secrets.js'
 
 export interface CommandDeps {
@@ -79,11 +79,7 @@ export function createCommands(deps: CommandDeps) {
       if (!index.devices.has(deviceId) && !index.config.zigbee2mqtt.some((b) => b.id === deviceId)) throw gatewayError('GW_ERR_API_BAD_REQUEST', [`unknown device '${deviceId}'`])
       const secret = generateSecret()
       const hash = await hashSecret(secret)
-      await command(`user:${userId}`, `rotate credential ${deviceId}`, now, () => {
-        const existed = repos.credentials.get(deviceId) !== null
-        repos.credentials.put(deviceId, 'device', hash, now)
-        repos.audit.append({ at: now, kind: 'credential.issued', actor: `user:${userId}`, deviceId, detail: { principal: deviceId, principal_kind: 'device', via: existed ? 'rotate' : 'add' } })
-      })
+      await command(`user:${userId}`, `rotate credential ${deviceId}`, now, () => recordDeviceSecret(repos, deviceId, hash, `user:${userId}`, now))
       return secret
     },
 

@@ -27,11 +27,14 @@ async function main(): Promise<void> {
   const repos = createRepositories(db, { auditKey: loadAuditKey(auditPaths(dataDir, { keyFile: values['audit-key-file'] }, process.env).keyFile, !hasChainedRows(db)) })
   const actor = `cli:${values.by ?? process.env.USER ?? 'unknown'}`
   try {
+    // IMMEDIATE transactions: the credential and its chained audit row are written together, waiting their
+    // turn behind the running gateway's writer (which also begins IMMEDIATE) instead of racing it.
+    const transact = <T>(run: () => T): Promise<T> => Promise.resolve(db.transaction(run).immediate())
     if (action === 'revoke') {
-      revokeDeviceSecret(repos, deviceId, actor, Date.now())
+      await transact(() => revokeDeviceSecret(repos, deviceId, actor, Date.now()))
       process.stdout.write(`revoked ${deviceId}\n`)
     } else {
-      const secret = await rotateDeviceSecret(repos, deviceId, actor, Date.now())
+      const secret = await rotateDeviceSecret(repos, transact, deviceId, actor, Date.now())
       process.stdout.write(`${deviceId} ${secret}\n`)
       process.stderr.write('this secret is shown once; give it to the installer and do not keep a copy\n')
     }

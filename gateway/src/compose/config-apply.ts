@@ -1,4 +1,5 @@
 import type { Logger } from 'pino'
+import { recordDeviceSecret } from '../access/device-credentials.js'
 import { generateSecret, hashSecret } from '../access/secrets.js'
 import type { Repositories } from '../core/contracts.js'
 import type { Effects } from '../core/effects.js'
@@ -90,8 +91,7 @@ export function deviceSecretIssuer(repos: Pick<Repositories, 'credentials' | 'au
     const issued = await transact(() => {
       // Checked again in the writer: two saves of the same new device issue one secret.
       if (repos.credentials.get(deviceId)) return false
-      repos.credentials.put(deviceId, 'device', hash, now)
-      repos.audit.append({ at: now, kind: 'credential.issued', actor, deviceId, detail: { principal: deviceId, principal_kind: 'device', via: 'configuration' } })
+      recordDeviceSecret(repos, deviceId, hash, actor, now, 'configuration')
       return true
     })
     return issued ? secret : null
