@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads'
+import { runInWorker } from '../core/worker.js'
 import Database from 'better-sqlite3'
 import { gatewayError, isGatewayError } from '../core/errors.js'
 import { subjectEntry } from '../privacy/erasure.js'
@@ -73,14 +73,9 @@ export type ExportMessage = { ok: true; json: string } | { ok: false; code: stri
 /** `collectSubject` in a worker thread on a read-only connection: years of a person's events must not hold up alerts. */
 export function collectInWorker(dbFile: string) {
   return (personId: string, now: number): Promise<Record<string, unknown>> => {
-    const worker = new Worker(new URL('./subject-export-worker-bootstrap.mjs', import.meta.url), { workerData: { dbFile, personId, now } })
-    return new Promise((resolve, reject) => {
-      worker.once('message', (m: ExportMessage) => {
-        if (m.ok) resolve(JSON.parse(m.json) as Record<string, unknown>)
-        else reject(m.code === 'GW_ERR_SUBJECT_NOT_FOUND' ? gatewayError('GW_ERR_SUBJECT_NOT_FOUND', m.args) : new Error(m.message))
-      })
-      worker.once('error', reject)
-      worker.once('exit', (code) => code !== 0 && reject(new Error(`subject export worker exited with ${code}`)))
+    return runInWorker<ExportMessage>(new URL('./subject-export-worker.ts', import.meta.url), { dbFile, personId, now }, 'subject export').then((m) => {
+      if (m.ok) return JSON.parse(m.json) as Record<string, unknown>
+      throw m.code === 'GW_ERR_SUBJECT_NOT_FOUND' ? gatewayError('GW_ERR_SUBJECT_NOT_FOUND', m.args) : new Error(m.message)
     })
   }
 }

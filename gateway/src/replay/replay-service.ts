@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads'
+import { runInWorker } from '../core/worker.js'
 import type { GatewayConfig, SchemaContext } from '../config/schema.js'
 import { gatewayError } from '../core/errors.js'
 import type { ReplayReport } from './compare.js'
@@ -16,12 +16,7 @@ export async function replayInWorker(dbFile: string, current: Readonly<GatewayCo
   if (to - from > MAX_REPLAY_DAYS * 86_400_000) throw gatewayError('GW_ERR_API_BAD_REQUEST', [`a replay may cover at most ${MAX_REPLAY_DAYS} days`])
   const proposed = applyProposal(current, b.rules, ctx)
   const person = typeof b.person === 'string' ? b.person : undefined
-  const worker = new Worker(new URL('./replay-worker-bootstrap.mjs', import.meta.url), { workerData: { dbFile, current, proposed, from, to, person } })
-  const result = await new Promise<{ ok: boolean; report?: ReplayReport; error?: string }>((resolve, reject) => {
-    worker.once('message', resolve)
-    worker.once('error', reject)
-    worker.once('exit', (code) => code !== 0 && reject(new Error(`replay worker exited with ${code}`)))
-  })
+  const result = await runInWorker<{ ok: boolean; report?: ReplayReport; error?: string }>(new URL('./replay-worker.ts', import.meta.url), { dbFile, current, proposed, from, to, person }, 'replay')
   if (!result.ok) throw gatewayError('GW_ERR_API_BAD_REQUEST', [result.error ?? 'replay failed'])
   return result.report!
 }

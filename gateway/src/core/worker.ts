@@ -1,0 +1,17 @@
+import { Worker } from 'node:worker_threads'
+
+const bootstrap = new URL('./worker-bootstrap.mjs', import.meta.url)
+
+/**
+ * Runs a TypeScript module in a worker thread (long reads — replay, audit verification, subject export —
+ * must not hold up alerts on the main thread) and resolves with the first message it posts. `data` is its
+ * `workerData`. Rejects if the worker throws or exits without answering.
+ */
+export function runInWorker<T>(module: URL, data: object, what: string): Promise<T> {
+  const worker = new Worker(bootstrap, { workerData: { ...data, module: module.href } })
+  return new Promise<T>((resolve, reject) => {
+    worker.once('message', (m: T) => resolve(m))
+    worker.once('error', reject)
+    worker.once('exit', (code) => code !== 0 && reject(new Error(`${what} worker exited with ${code}`)))
+  })
+}
