@@ -23,24 +23,22 @@ export function gatewayStatusTopic(siteId: string): string {
   return `care/${siteId}/gateway/status`
 }
 
-/** A device's last-will / liveness topic: `care/<site>/device/<device_id>/status` with `online` or `offline`. */
-export function deviceStatusTopic(siteId: string, deviceId: string): string {
-  return `care/${siteId}/device/${deviceId}/status`
-}
-
-/** Parse a device status topic; returns null for anything else. */
-export function parseDeviceStatusTopic(topic: string): { siteId: string; deviceId: string } | null {
+/**
+ * Parse a device topic: `care/<site>/device/<device_id>/event` (events) or `.../status` (last will and
+ * liveness, `online`/`offline`; protocols.md §6.1). Returns null for anything else. Split once per message.
+ */
+export function parseDeviceTopic(topic: string): { siteId: string; deviceId: string; suffix: 'event' | 'status' } | null {
   const parts = topic.split('/')
-  if (parts.length !== 5 || parts[0] !== 'care' || parts[2] !== 'device' || parts[4] !== 'status') return null
-  return isValidId(parts[1]!) && isValidId(parts[3]!) ? { siteId: parts[1]!, deviceId: parts[3]! } : null
+  const suffix = parts[4]
+  if (parts.length !== 5 || parts[0] !== 'care' || parts[2] !== 'device' || (suffix !== 'event' && suffix !== 'status')) return null
+  const siteId = parts[1]!
+  const deviceId = parts[3]!
+  if (!isValidId(siteId) || !isValidId(deviceId)) return null
+  return { siteId, deviceId, suffix }
 }
 
 /** Parse a device event topic; returns null for anything else. */
 export function parseDeviceEventTopic(topic: string): { siteId: string; deviceId: string } | null {
-  const parts = topic.split('/')
-  if (parts.length !== 5 || parts[0] !== 'care' || parts[2] !== 'device' || parts[4] !== 'event') return null
-  const siteId = parts[1]!
-  const deviceId = parts[3]!
-  if (!isValidId(siteId) || !isValidId(deviceId)) return null
-  return { siteId, deviceId }
+  const t = parseDeviceTopic(topic)
+  return t?.suffix === 'event' ? { siteId: t.siteId, deviceId: t.deviceId } : null
 }

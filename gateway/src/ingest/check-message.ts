@@ -1,7 +1,7 @@
 import type { DeviceConfig } from '../config/schema.js'
 import type { RawMessage } from '../core/event.js'
 import { type GatewayError, gatewayError } from '../core/errors.js'
-import { parseDeviceEventTopic, parseDeviceStatusTopic } from '../core/topics.js'
+import { parseDeviceEventTopic, parseDeviceTopic } from '../core/topics.js'
 
 /** A message whose envelope passed: the right size, a device topic, a known device, sent by someone allowed to speak for it. */
 export interface CheckedMessage {
@@ -45,8 +45,8 @@ export function checkMessage(raw: RawMessage, ctx: CheckContext): CheckResult {
   const bridge = ctx.bridges.find((b) => raw.topic.startsWith(`${b.base_topic}/`))
   if (bridge) return checkZigbee2mqtt(raw, bridge, ctx)
   // A device's last will (or its own online/offline): liveness for supervision, not an event (protocols.md §6.1).
-  const status = parseDeviceStatusTopic(raw.topic)
-  const topic = parseDeviceEventTopic(raw.topic) ?? status
+  const topic = parseDeviceTopic(raw.topic)
+  const status = topic?.suffix === 'status'
   const deviceId = topic?.deviceId ?? null
   const fail = (error: GatewayError): CheckResult => ({ ok: false, error, deviceId })
   if (!topic) return fail(gatewayError('GW_ERR_INPUT_BAD_TOPIC', [raw.topic]))
