@@ -20,8 +20,6 @@ export interface PersonalDataRepo {
   get(ref: string): unknown
   forPerson(personId: string): PersonalRecord[]
   deleteForPerson(personId: string): number
-  /** Removes at most `limit` values created before `cutoff`; returns how many. */
-  deleteCreatedBefore(cutoff: number, limit: number): number
 }
 
 interface Row { ref: string; person_id: string | null; kind: string; value: string; created_at: number }
@@ -31,7 +29,6 @@ export function createPersonalDataRepo(db: Db, newRef: () => string = () => `${R
   const get = db.prepare('SELECT value FROM personal_data WHERE ref = ?').pluck()
   const forPerson = db.prepare('SELECT * FROM personal_data WHERE person_id = ? ORDER BY created_at, ref')
   const del = db.prepare('DELETE FROM personal_data WHERE person_id = ?')
-  const delOld = db.prepare('DELETE FROM personal_data WHERE ref IN (SELECT ref FROM personal_data WHERE created_at < ? ORDER BY created_at LIMIT ?)')
   return {
     put(personId, kind, value, at) {
       const ref = newRef()
@@ -44,7 +41,6 @@ export function createPersonalDataRepo(db: Db, newRef: () => string = () => `${R
     },
     forPerson: (personId) => (forPerson.all(personId) as Row[]).map((r) => ({ ref: r.ref, personId: r.person_id, kind: r.kind, value: JSON.parse(r.value) as unknown, createdAt: r.created_at })),
     deleteForPerson: (personId) => del.run(personId).changes,
-    deleteCreatedBefore: (cutoff, limit) => delOld.run(cutoff, limit).changes,
   }
 }
 
