@@ -46,6 +46,8 @@ import { hasChainedRows } from './store/audit-integrity.js'
 import { auditAnchorTopic } from './core/topics.js'
 import { createAccountRepo, createRepositories, openDatabase } from './store/index.js'
 import { GroupCommitter } from './store/group-commit.js'
+import { WalSync } from './store/wal-sync.js'
+import { startCheckpointer } from './store/checkpointer.js'
 import { createConfigApplier, deviceSecretIssuer, ruleResetter } from './compose/config-apply.js'
 import { createConfigStore, openActiveConfig } from './config/config-store.js'
 import type { GatewayConfig } from './config/schema.js'
@@ -108,7 +110,10 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
   const counters = { eventsAccepted: 0, duplicates: 0, rejections: new Map<string, number>() }
   // Late-bound: the committer's after-commit hook needs the hub, dispatcher and scheduler built below.
   let afterCommit: (fx: import('./core/effects.js').Effects) => void = () => undefined
-  const committer = new GroupCommitter(db, (fx) => afterCommit(fx))
+  // Issue 9: the group's fdatasync runs off the event loop; acknowledgements still wait for it (store/wal-sync.ts).
+  const walSync = new WalSync(`${dbFile}-wal`)
+  const checkpointer = await startCheckpointer(db, dbFile, log.child({ module: 'gateway.store' }))
+  const committer = new GroupCommitter(db, (fx) => afterCommit(fx), () => walSync.sync())
   const newId = (prefix: 'al' | 'nt' | 'sp') => `${prefix}-${randomUUID()}`
   // Late-bound: line drivers report back through commands built on the pipeline.
   let pagerLines: ReturnType<typeof createPagerLines> | null = null
@@ -341,6 +346,8 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
           log.error({ err }, 'could not write the final audit anchor')
         }
         db.close()
+        await walSync.close()
+        await checkpointer.stop()
       })()
       return stopping
     },

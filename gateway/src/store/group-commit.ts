@@ -18,6 +18,12 @@ interface Pending<T> {
  * Each item runs in its own savepoint: an item that throws is rolled back alone, then `recover` runs
  * (e.g. to journal the event as failed and audit why), so one bad event never costs the others.
  * Effects are applied only after commit, by `onCommitted`.
+ *
+ * With `durable` (a WalSync on the database's -wal file, as in production) the group's COMMIT runs under
+ * `synchronous=NORMAL` and the fdatasync runs off the event loop afterwards: effects (screens, pagers) are
+ * applied right after COMMIT, and the promises resolve only once the sync has finished, so every acknowledgement
+ * still waits for the disk (store/wal-sync.ts explains why this keeps FULL's guarantee). Every other writer on the
+ * connection keeps `synchronous=FULL`, which is restored after each group.
  */
 export class GroupCommitter {
   private pending: Pending<unknown>[] = []
@@ -28,12 +34,20 @@ export class GroupCommitter {
    */
   private readonly savepoint: <T>(run: () => T) => T
 
+  /**
+   * `db.exec`, not prepared statements: SQLite applies `PRAGMA synchronous` when the statement is compiled, so a
+   * prepared one re-run does nothing the first time.
+   */
+  private readonly syncMode: { normal: () => void; full: () => void } | null
+
   constructor(
     private readonly db: Db,
     private readonly onCommitted: (fx: Effects) => void,
+    private readonly durable?: () => Promise<void>,
   ) {
     const wrapped = db.transaction((run: () => unknown) => run())
     this.savepoint = <T>(run: () => T) => wrapped(run) as T
+    this.syncMode = durable ? { normal: () => void db.exec('PRAGMA synchronous = NORMAL'), full: () => void db.exec('PRAGMA synchronous = FULL') } : null
   }
 
   /** Run `run` inside the next group transaction; resolves after it is durably committed. */
@@ -60,6 +74,7 @@ export class GroupCommitter {
     const outcomes: { ok: boolean; value: unknown }[] = []
     const committed = createEffects()
     try {
+      this.syncMode?.normal()
       // IMMEDIATE: take the write lock at BEGIN, so a command-line tool writing at the same moment makes this
       // wait (busy_timeout) instead of failing mid-transaction when its read snapshot goes stale.
       this.db.transaction(() => {
@@ -69,13 +84,30 @@ export class GroupCommitter {
       const failure = gatewayError('GW_ERR_STORE_WRITE_FAILED', [(err as Error).message], {}, err)
       for (const item of batch) item.reject(failure)
       return
+    } finally {
+      this.syncMode?.full()
     }
-    batch.forEach((item, i) => {
+    const settle = () => batch.forEach((item, i) => {
       const o = outcomes[i]!
       if (o.ok) item.resolve(o.value)
       else item.reject(o.value)
     })
-    this.onCommitted(committed)
+    if (!this.durable) {
+      settle()
+      this.onCommitted(committed)
+      return
+    }
+    // Committed (a process crash keeps it): act now, acknowledge once the disk has it. A failed sync withholds every
+    // acknowledgement of the group, so devices resend and the journal's (device, event id) key drops the repeats.
+    const synced = this.durable()
+    try {
+      this.onCommitted(committed)
+    } finally {
+      synced.then(settle, (err: unknown) => {
+        const failure = gatewayError('GW_ERR_STORE_WRITE_FAILED', [`sync of the write-ahead log failed: ${(err as Error).message}`], {}, err)
+        for (const item of batch) item.reject(failure)
+      })
+    }
   }
 
   private runOne(item: Pending<unknown>, committed: Effects): { ok: boolean; value: unknown } {

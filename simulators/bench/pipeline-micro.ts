@@ -1,0 +1,71 @@
+/**
+ * `node --import tsx simulators/bench/pipeline-micro.ts [events] [--prof]`: the pipeline and its SQLite writes alone,
+ * in one process, no MQTT: µs per event for the throughput mix (heartbeats, suppressed motion, 1 % alarms).
+ * A developer's tool for attributing the gateway's per-event cost (issue 9); `npm run bench` is the measurement.
+ * Env: B=batch sizes (default 20,100), DROP=index names to drop first, NOCKPT=1 for SQLite's own checkpoints.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { randomUUID } from 'node:crypto'
+import { pino } from 'pino'
+import { deviceAdapters } from '../../device-adapters/src/index.js'
+import { loadAuditKey } from '../../gateway/src/audit/key-file.js'
+import { indexConfig } from '../../gateway/src/config/config-index.js'
+import { loadConfig } from '../../gateway/src/config/load.js'
+import { createPipeline } from '../../gateway/src/pipeline.js'
+import { registryContext } from '../../gateway/src/registry-context.js'
+import { GroupCommitter } from '../../gateway/src/store/group-commit.js'
+import { createRepositories, openDatabase } from '../../gateway/src/store/index.js'
+import { startCheckpointer } from '../../gateway/src/store/checkpointer.js'
+import { WalSync } from '../../gateway/src/store/wal-sync.js'
+import { DeviceSupervisor } from '../../gateway/src/supervision/supervisor.js'
+import { benchConfig, ids, SITE } from './bench-config.js'
+
+const total = Number(process.argv[2] ?? 50_000)
+const shape = { latency: 10, background: 1000, alarm: 100, scale: 0, canary: 0, espaPort: null, devicePublishRate: 1000 }
+const dir = mkdtempSync(join(tmpdir(), 'gw-micro-'))
+const cfgFile = join(dir, 'config.json')
+writeFileSync(cfgFile, JSON.stringify(benchConfig(shape)))
+const config = loadConfig(cfgFile, registryContext)
+const index = indexConfig(config)
+const db = openDatabase(join(dir, 'gateway.db'))
+for (const ix of (process.env.DROP ?? '').split(',').filter(Boolean)) db.exec(`DROP INDEX ${ix}`)
+if (process.env.NOCKPT) db.pragma('wal_autocheckpoint = 0')
+const repos = createRepositories(db, { auditKey: loadAuditKey(join(dir, 'audit.key'), true) })
+const wal = new WalSync(join(dir, 'gateway.db-wal'))
+const checkpointer = process.env.NOCKPT ? null : await startCheckpointer(db, join(dir, 'gateway.db'), pino({ level: 'warn' }))
+const committer = new GroupCommitter(db, () => undefined, () => wal.sync())
+const adapters = new Map(deviceAdapters.map((a) => [a.id, a]))
+const supervisor = new DeviceSupervisor(new Map(), Date.now())
+const pipeline = createPipeline({ index, decoders: adapters, supervisor, types: adapters, repos, transact: (run, recover) => committer.submit(run, recover), newId: (p) => `${p}-${randomUUID()}`, log: pino({ level: 'warn' }), rejections: new Map(), lineUp: () => true })
+
+let n = 0
+function raw(i: number) {
+  const r = i % 100
+  const id = r === 0 ? ids.alarm(i % shape.alarm) : ids.background(i % shape.background)
+  const type = r === 0 ? 'seizure_alarm' : r % 2 ? 'heartbeat' : 'motion'
+  const payload = Buffer.from(`{"event_id":"m-${i}","type":"${type}","at":"${new Date().toISOString()}"}`)
+  return { transport: 'mqtt' as const, topic: `care/${SITE}/device/${id}/event`, payload, principal: id, clientId: id, receivedAt: Date.now() }
+}
+async function run(count: number, batch: number): Promise<number> {
+  const t0 = performance.now()
+  const c0 = process.cpuUsage()
+  for (let done = 0; done < count; done += batch) {
+    const work: Promise<unknown>[] = []
+    for (let k = 0; k < batch; k++) work.push(pipeline.ingest(raw(n++)))
+    await Promise.all(work)
+  }
+  const wall = performance.now() - t0
+  const cpu = process.cpuUsage(c0)
+  console.log(`${count} events, batch ${batch}: ${(count / (wall / 1000)).toFixed(0)}/s, wall ${(wall * 1000 / count).toFixed(1)} µs/event, cpu ${((cpu.user + cpu.system) / count).toFixed(1)} µs/event`)
+  return wall
+}
+await run(5000, 50)
+for (const b of (process.env.B ?? "20,100").split(",").map(Number)) await run(total, b)
+const { statSync } = await import('node:fs')
+console.log('wal MB', (statSync(join(dir, 'gateway.db-wal')).size / 2 ** 20).toFixed(1), 'db MB', (statSync(join(dir, 'gateway.db')).size / 2 ** 20).toFixed(1))
+await wal.close()
+db.close()
+await checkpointer?.stop()
+rmSync(dir, { recursive: true, force: true })
