@@ -8,10 +8,18 @@ const bootstrap = new URL('./worker-bootstrap.mjs', import.meta.url)
  * `workerData`. Rejects if the worker throws or exits without answering.
  */
 export function runInWorker<T>(module: URL, data: object, what: string): Promise<T> {
-  const worker = new Worker(bootstrap, { workerData: { ...data, module: module.href } })
+  const worker = startTsWorker(module, data)
   return new Promise<T>((resolve, reject) => {
     worker.once('message', (m: T) => resolve(m))
     worker.once('error', reject)
     worker.once('exit', (code) => code !== 0 && reject(new Error(`${what} worker exited with ${code}`)))
   })
+}
+
+/**
+ * A worker thread running a TypeScript module with `data` as its `workerData`. `execArgv` is empty: the main
+ * thread's `--import` flags (tsx, or the bench's loop probe) would load before the worker's own tsx registration.
+ */
+export function startTsWorker(module: URL, data: object): Worker {
+  return new Worker(bootstrap, { workerData: { ...data, module: module.href }, execArgv: [] })
 }

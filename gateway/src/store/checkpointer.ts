@@ -1,8 +1,7 @@
-import { Worker } from 'node:worker_threads'
 import type { Logger } from 'pino'
+import { startTsWorker } from '../core/worker.js'
 import type { Db } from './db.js'
 
-const bootstrap = new URL('../core/worker-bootstrap.mjs', import.meta.url)
 const workerModule = new URL('./checkpointer-worker.ts', import.meta.url)
 
 export interface Checkpointer {
@@ -20,7 +19,7 @@ export interface Checkpointer {
  * (1,000 pages) comes back, so the WAL never grows without bound.
  */
 export async function startCheckpointer(db: Db, dbFile: string, log: Logger, intervalMs = 250): Promise<Checkpointer> {
-  const worker = new Worker(bootstrap, { workerData: { module: workerModule.href, dbFile, intervalMs } })
+  const worker = startTsWorker(workerModule, { dbFile, intervalMs })
   let last: Checkpointer['last'] = null
   let stopped = false
   const fallBack = (why: string) => {

@@ -3,7 +3,7 @@ import type { Db } from './db.js'
 
 export function createRuleStateRepo(db: Db): RuleStateRepository {
   const get = db.prepare('SELECT state FROM rule_state WHERE person_id = ? AND rule_id = ?').pluck()
-  const put = db.prepare('INSERT INTO rule_state (person_id, rule_id, state) VALUES (?, ?, ?) ON CONFLICT (person_id, rule_id) DO UPDATE SET state = excluded.state')
+  const put = db.prepare('INSERT INTO rule_state (person_id, rule_id, state) VALUES (?, ?, ?) ON CONFLICT (person_id, rule_id) DO UPDATE SET state = excluded.state WHERE state IS NOT excluded.state')
   return {
     get(personId, ruleId) {
       const s = get.get(personId, ruleId) as string | undefined

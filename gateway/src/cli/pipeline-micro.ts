@@ -1,33 +1,36 @@
 /**
- * `node --import tsx simulators/bench/pipeline-micro.ts [events] [--prof]`: the pipeline and its SQLite writes alone,
- * in one process, no MQTT: µs per event for the throughput mix (heartbeats, suppressed motion, 1 % alarms).
+ * `node --import tsx gateway/src/cli/pipeline-micro.ts <bench config> [events]`: the pipeline and its SQLite writes
+ * alone, in one process, no MQTT: µs per event for the throughput mix (heartbeats, suppressed motion, 1 % alarms).
+ * Write the configuration first: `node --import tsx simulators/bench/write-config.ts /tmp/bench.json`.
  * A developer's tool for attributing the gateway's per-event cost (issue 9); `npm run bench` is the measurement.
  * Env: B=batch sizes (default 20,100), DROP=index names to drop first, NOCKPT=1 for SQLite's own checkpoints.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
 import { pino } from 'pino'
-import { deviceAdapters } from '../../device-adapters/src/index.js'
-import { loadAuditKey } from '../../gateway/src/audit/key-file.js'
-import { indexConfig } from '../../gateway/src/config/config-index.js'
-import { loadConfig } from '../../gateway/src/config/load.js'
-import { createPipeline } from '../../gateway/src/pipeline.js'
-import { registryContext } from '../../gateway/src/registry-context.js'
-import { GroupCommitter } from '../../gateway/src/store/group-commit.js'
-import { createRepositories, openDatabase } from '../../gateway/src/store/index.js'
-import { startCheckpointer } from '../../gateway/src/store/checkpointer.js'
-import { WalSync } from '../../gateway/src/store/wal-sync.js'
-import { DeviceSupervisor } from '../../gateway/src/supervision/supervisor.js'
-import { benchConfig, ids, SITE } from './bench-config.js'
+import { deviceAdapters } from '../../../device-adapters/src/index.js'
+import { loadAuditKey } from '../audit/key-file.js'
+import { indexConfig } from '../config/config-index.js'
+import { loadConfig } from '../config/load.js'
+import { createPipeline } from '../pipeline.js'
+import { registryContext } from '../registry-context.js'
+import { GroupCommitter } from '../store/group-commit.js'
+import { createRepositories, openDatabase } from '../store/index.js'
+import { startCheckpointer } from '../store/checkpointer.js'
+import { WalSync } from '../store/wal-sync.js'
+import { DeviceSupervisor } from '../supervision/supervisor.js'
 
-const total = Number(process.argv[2] ?? 50_000)
-const shape = { latency: 10, background: 1000, alarm: 100, scale: 0, canary: 0, espaPort: null, devicePublishRate: 1000 }
+const [cfgFile, events = '50000'] = process.argv.slice(2)
+if (!cfgFile) throw new Error('usage: pipeline-micro.ts <bench config> [events]')
+const total = Number(events)
 const dir = mkdtempSync(join(tmpdir(), 'gw-micro-'))
-const cfgFile = join(dir, 'config.json')
-writeFileSync(cfgFile, JSON.stringify(benchConfig(shape)))
 const config = loadConfig(cfgFile, registryContext)
+// The bench configuration's device naming (simulators/bench/bench-config.ts): PIRs and seizure monitors.
+const pirs = config.devices.filter((d) => d.id.startsWith('pir-')).map((d) => d.id)
+const alarms = config.devices.filter((d) => d.id.startsWith('alm-')).map((d) => d.id)
+const SITE = config.sites[0]!.id
 const index = indexConfig(config)
 const db = openDatabase(join(dir, 'gateway.db'))
 for (const ix of (process.env.DROP ?? '').split(',').filter(Boolean)) db.exec(`DROP INDEX ${ix}`)
@@ -43,7 +46,7 @@ const pipeline = createPipeline({ index, decoders: adapters, supervisor, types: 
 let n = 0
 function raw(i: number) {
   const r = i % 100
-  const id = r === 0 ? ids.alarm(i % shape.alarm) : ids.background(i % shape.background)
+  const id = r === 0 ? alarms[i % alarms.length]! : pirs[i % pirs.length]!
   const type = r === 0 ? 'seizure_alarm' : r % 2 ? 'heartbeat' : 'motion'
   const payload = Buffer.from(`{"event_id":"m-${i}","type":"${type}","at":"${new Date().toISOString()}"}`)
   return { transport: 'mqtt' as const, topic: `care/${SITE}/device/${id}/event`, payload, principal: id, clientId: id, receivedAt: Date.now() }
