@@ -174,7 +174,7 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<{ server: S
           if (set.size === 0) socketsBySession.delete(idHash)
         })
       }
-      deps.hub.attach(ws, userId)
+      deps.hub.attach(ws, userId, socket)
     })
   }
 
