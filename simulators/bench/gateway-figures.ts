@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3'
-import { fork } from 'node:child_process'
+import { type ChildProcess, fork } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -19,7 +19,7 @@ import { nowMs, sleep, summarise, type Summary } from './stats.js'
 export interface GatewayFigures {
   readonly start_ms: number
   readonly latency: { readonly soft_pager: Summary; readonly espa_first_byte: Summary; readonly espa_call_block: Summary; readonly puback: Summary; readonly background: LoadResult; readonly gateway_lag_p99_ms: number }
-  readonly throughput: { readonly saturated: number; readonly sustained: number; readonly confirm: LoadResult; readonly journaled: number; readonly lossless: boolean; readonly gateway_cpu_us_per_event: number }
+  readonly throughput: { readonly saturated: number; readonly sustained: number; readonly confirm: LoadResult; readonly attempts: readonly { rate: number; kept: boolean; offered: number; acked: number; ack_p99_ms: number }[]; readonly journaled: number; readonly lossless: boolean; readonly gateway_cpu_us_per_event: number }
   readonly fanout: { readonly screens: number; readonly last: Summary; readonly each: Summary }
 }
 
@@ -53,8 +53,8 @@ async function warmUp(s: Scale, timed: Map<string, LiteClient>, first: number): 
 const publishAlarm = (c: LiteClient, id: string, n: number) => c.publishAsync(`care/${SITE}/device/${id}/event`, `{"event_id":"bench-${id}-${n}-${Date.now()}","type":"seizure_alarm","at":"${new Date().toISOString()}"}`)
 
 async function fanout(s: Scale, gw: BenchGateway, seeded: Seeded, timed: Map<string, LiteClient>): Promise<GatewayFigures['fanout']> {
-  const worker = fork(join(import.meta.dirname, 'screens-worker.ts'), [], { execArgv: ['--import', 'tsx'] })
-  const ask = <T>(cmd: object, kind: string) => new Promise<T>((resolve, reject) => {
+  const workers = [fork(join(import.meta.dirname, 'screens-worker.ts'), [], { execArgv: ['--import', 'tsx'] })]
+  const askOne = <T>(worker: ChildProcess, cmd: object, kind: string) => new Promise<T>((resolve, reject) => {
     const on = (m: { kind: string; message?: string }) => {
       if (m.kind === 'error') reject(new Error(m.message))
       else if (m.kind === kind) { worker.off('message', on); resolve(m as T) }
@@ -62,8 +62,9 @@ async function fanout(s: Scale, gw: BenchGateway, seeded: Seeded, timed: Map<str
     worker.on('message', on)
     worker.send(cmd)
   })
+  const share = (i: number) => Math.floor(s.screens / workers.length) + (i < s.screens % workers.length ? 1 : 0)
   try {
-    await ask({ cmd: 'connect', url: `ws://127.0.0.1:${gw.httpPort}/ws`, token: seeded.users[LEADER], n: s.screens, concurrency: 20 }, 'connected')
+    await Promise.all(workers.map((w, i) => askOne(w, { cmd: 'connect', url: `ws://127.0.0.1:${gw.httpPort}/ws`, token: seeded.users[LEADER], n: share(i), concurrency: 20 }, 'connected')))
     await warmUp(s, timed, 0)
     const sent = new Map<string, number>()
     for (let i = 0; i < s.fanoutSamples; i++) {
@@ -73,7 +74,11 @@ async function fanout(s: Scale, gw: BenchGateway, seeded: Seeded, timed: Map<str
       await sleep(300)
     }
     await sleep(1000)
-    const { seen } = await ask<{ seen: Record<string, number[]> }>({ cmd: 'collect' }, 'seen')
+    const seen: Record<string, number[]> = {}
+    for (const w of workers) {
+      const part = await askOne<{ seen: Record<string, number[]> }>(w, { cmd: 'collect' }, 'seen')
+      for (const [room, times] of Object.entries(part.seen)) (seen[room] ??= []).push(...times)
+    }
     const last: number[] = []
     const each: number[] = []
     for (const [room, t0] of sent) {
@@ -84,7 +89,7 @@ async function fanout(s: Scale, gw: BenchGateway, seeded: Seeded, timed: Map<str
     }
     return { screens: s.screens, last: summarise(last), each: summarise(each) }
   } finally {
-    worker.kill('SIGTERM')
+    for (const w of workers) w.kill('SIGTERM')
   }
 }
 
@@ -184,16 +189,18 @@ async function throughput(s: Scale, gw: BenchGateway, fleet: Fleet, dataDir: str
   // Confirm open loop: 90 % of the found rate (open loop at capacity only queues), then 15 % less each time it is not carried without loss and without backlog.
   let rate = Math.floor(sat.ackedPerSecond * 0.9)
   let confirm: LoadResult | null = null
+  const attempts: GatewayFigures['throughput']['attempts'][number][] = []
   for (let attempt = 0; attempt < 3; attempt++) {
     confirm = await fleet.load({ label: `tp${attempt}`, rate, window: 0, maxInflight: 20_000, durationMs: s.confirmMs, drainMs: 10_000, mix: throughputMix })
     const kept = confirm.failed === 0 && confirm.unacked === 0 && confirm.ackedPerSecond >= 0.97 * rate && confirm.ackMs.p99 < MAX_ACK_P99_MS
+    attempts.push({ rate, kept, offered: confirm.offeredPerSecond, acked: confirm.ackedPerSecond, ack_p99_ms: confirm.ackMs.p99 })
     if (kept) break
     rate = Math.floor(rate * 0.85)
     await sleep(500)
   }
   const n = journaled(dataDir, confirm!.eventPrefix)
   const lossless = n === confirm!.acked && confirm!.failed === 0 && confirm!.unacked === 0
-  return { saturated: sat.ackedPerSecond, sustained: lossless && confirm!.ackMs.p99 < MAX_ACK_P99_MS ? confirm!.ackedPerSecond : 0, confirm: confirm!, journaled: n, lossless, gateway_cpu_us_per_event: (satProbe.cpu_ms * 1000) / Math.max(1, sat.acked) }
+  return { saturated: sat.ackedPerSecond, sustained: lossless && confirm!.ackMs.p99 < MAX_ACK_P99_MS ? confirm!.ackedPerSecond : 0, confirm: confirm!, attempts, journaled: n, lossless, gateway_cpu_us_per_event: (satProbe.cpu_ms * 1000) / Math.max(1, sat.acked) }
 }
 
 /** One run of figures 1–3: its own gateway on a fresh copy of the seeded data directory, its own pty pair. */
