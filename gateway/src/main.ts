@@ -113,7 +113,13 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
   // Issue 9: the group's fdatasync runs off the event loop; acknowledgements still wait for it (store/wal-sync.ts).
   const walSync = new WalSync(`${dbFile}-wal`)
   const checkpointer = await startCheckpointer(db, dbFile, log.child({ module: 'gateway.store' }))
-  const committer = new GroupCommitter(db, (fx) => afterCommit(fx), () => walSync.sync())
+  const durable = () => walSync.sync().catch((err: unknown) => {
+    if (!storageFailureLogged) log.fatal({ err }, 'the write-ahead log could not be synced: nothing more is acknowledged until the gateway is restarted (alerts are still routed)')
+    storageFailureLogged = true
+    throw err
+  })
+  let storageFailureLogged = false
+  const committer = new GroupCommitter(db, (fx) => afterCommit(fx), durable)
   const newId = (prefix: 'al' | 'nt' | 'sp') => `${prefix}-${randomUUID()}`
   // Late-bound: line drivers report back through commands built on the pipeline.
   let pagerLines: ReturnType<typeof createPagerLines> | null = null
@@ -221,7 +227,7 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
   const http = await startHttpServer({ access, ...(tls ? { tls } : {}),
     host: opts.host, port: opts.httpPort, hub, staticFiles: loadStaticFiles(webDir), log: log.child({ module: 'gateway.http' }),
     authenticate: (token, client) => access.bearer(token, client), refused,
-    health: () => ({ status: 'ok', commit_backlog: committer.backlog }),
+    health: () => ({ status: walSync.failure === null ? 'ok' : 'storage_failing', commit_backlog: committer.backlog }),
     api: createRouter(createApi({ index, alerts: repos.alerts, notifications: repos.notifications, audit: repos.audit, suppressions: repos.suppressions, ruleVersions: repos.ruleVersions, now: () => clock.now(),
       accept: (id, userId, via) => commands.accept(id, userId, via, clock.now()),
       decline: (id, userId, via) => commands.decline(id, userId, via, clock.now()),
@@ -233,7 +239,7 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
       deviceHealth: (id) => pipeline.deviceHealth(id),
       rotateDevice: (userId, id) => commands.rotateDevice(userId, id, clock.now()),
       revokeDevice: (userId, id) => commands.revokeDevice(userId, id, clock.now()),
-      metrics: () => renderMetrics({ ...counters, screens: hub.size, commitBacklog: committer.backlog, brokerRefusals: brokerStats() }) }),
+      metrics: () => renderMetrics({ ...counters, screens: hub.size, commitBacklog: committer.backlog, walSyncs: walSync.syncs, storageFailing: walSync.failure !== null, brokerRefusals: brokerStats() }) }),
       createBoardApi({ index, alerts: repos.alerts, now: () => clock.now(), deviceHealth: (id) => pipeline.deviceHealth(id), deviceTypes: adapterById }),
       accountRoutes(index, access, {
         issue: (actor, userId) => issueUserToken(repos, (run) => committer.submit(run), userId, actor, clock.now()),

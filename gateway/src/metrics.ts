@@ -1,5 +1,5 @@
 /** Prometheus text exposition of the gateway's counters (no labels carry personal data). */
-export function renderMetrics(m: { eventsAccepted: number; duplicates: number; rejections: ReadonlyMap<string, number>; screens: number; commitBacklog: number; brokerRefusals: Readonly<Record<string, number>> }): string {
+export function renderMetrics(m: { eventsAccepted: number; duplicates: number; rejections: ReadonlyMap<string, number>; screens: number; commitBacklog: number; walSyncs: number; storageFailing: boolean; brokerRefusals: Readonly<Record<string, number>> }): string {
   const lines = [
     '# HELP gateway_events_accepted_total Device events durably journaled.',
     '# TYPE gateway_events_accepted_total counter',
@@ -19,6 +19,12 @@ export function renderMetrics(m: { eventsAccepted: number; duplicates: number; r
     '# HELP gateway_commit_backlog Units of work waiting for the next group commit.',
     '# TYPE gateway_commit_backlog gauge',
     `gateway_commit_backlog ${m.commitBacklog}`,
+    '# HELP gateway_wal_syncs_total fdatasyncs of the write-ahead log that acknowledgements waited for.',
+    '# TYPE gateway_wal_syncs_total counter',
+    `gateway_wal_syncs_total ${m.walSyncs}`,
+    '# HELP gateway_storage_failing 1 once a sync of the write-ahead log has failed: nothing more is acknowledged until a restart.',
+    '# TYPE gateway_storage_failing gauge',
+    `gateway_storage_failing ${m.storageFailing ? 1 : 0}`,
   ]
   return lines.join('\n') + '\n'
 }
