@@ -47,6 +47,7 @@ import { auditAnchorTopic } from './core/topics.js'
 import { createAccountRepo, createRepositories, openDatabase } from './store/index.js'
 import { GroupCommitter } from './store/group-commit.js'
 import { WalSync } from './store/wal-sync.js'
+import { startWalSyncThread } from './store/wal-sync-thread.js'
 import { startCheckpointer } from './store/checkpointer.js'
 import { createConfigApplier, deviceSecretIssuer, ruleResetter } from './compose/config-apply.js'
 import { createConfigStore, openActiveConfig } from './config/config-store.js'
@@ -111,14 +112,15 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
   // Late-bound: the committer's after-commit hook needs the hub, dispatcher and scheduler built below.
   let afterCommit: (fx: import('./core/effects.js').Effects) => void = () => undefined
   // Issue 9: the group's fdatasync runs off the event loop; acknowledgements still wait for it (store/wal-sync.ts).
-  const walSync = new WalSync(`${dbFile}-wal`)
+  const walOps = await startWalSyncThread()
+  const walSync = new WalSync(`${dbFile}-wal`, walOps)
   const checkpointer = await startCheckpointer(db, dbFile, log.child({ module: 'gateway.store' }))
+  // Late-bound: the pipeline raises STORAGE FAILING; it is built below.
+  let storageFailed: (err: unknown) => void = () => undefined
   const durable = () => walSync.sync().catch((err: unknown) => {
-    if (!storageFailureLogged) log.fatal({ err }, 'the write-ahead log could not be synced: nothing more is acknowledged until the gateway is restarted (alerts are still routed)')
-    storageFailureLogged = true
+    storageFailed(err)
     throw err
   })
-  let storageFailureLogged = false
   const committer = new GroupCommitter(db, (fx) => afterCommit(fx), durable)
   const newId = (prefix: 'al' | 'nt' | 'sp') => `${prefix}-${randomUUID()}`
   // Late-bound: line drivers report back through commands built on the pipeline.
@@ -132,6 +134,14 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
   const supervisor = new DeviceSupervisor(windowsFor(config), clock.now())
   const pipeline = createPipeline({ index, decoders: adapterById, supervisor, types: adapterById, repos, transact: (run, recover) => committer.submit(run, recover), newId, log: log.child({ module: 'gateway.pipeline' }), rejections: counters.rejections, lineUp: (pagerId) => pagerLines?.lineUp(pagerId) ?? true })
 
+  let storageFailureReported = false
+  storageFailed = (err) => {
+    if (storageFailureReported) return
+    storageFailureReported = true
+    log.fatal({ err }, 'the write-ahead log could not be synced: nothing more is acknowledged; alerts are still routed; check the disk and reboot the host')
+    // Shown at COMMIT like any alert; its own acknowledgement fails like every other from now on.
+    pipeline.storageFailing(config.sites.map((s) => s.id), (err as Error).message, clock.now()).catch(() => undefined)
+  }
   const commands = createCommands({ index, repos, transact: (run, recover) => committer.submit(run, recover), lifecycle: pipeline.lifecycle, suppressionDeps: pipeline.suppressionDeps })
   const hub = createLiveHub({
     index, alerts: repos.alerts, notifications: repos.notifications, log: log.child({ module: 'gateway.live' }),
@@ -213,7 +223,15 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
   const privacy = createPrivacyService({
     db, audit: repos.audit, transact: (run) => committer.submit(run), collect: collectInWorker(dbFile), active: () => configStore.active(), now: () => clock.now(), log: log.child({ module: 'gateway.privacy' }),
     replacePerson: async (entity, baseVersion, actor) => void await configChanges.change({ section: 'people', key: String(entity.id), op: 'put', entity, note: 'subject erasure: personal details replaced by (erased)', baseVersion, actor, source: 'api' }),
-    checkpoint: () => void db.pragma('wal_checkpoint(TRUNCATE)'),
+    checkpoint: async () => {
+      // The checkpoint thread may hold the checkpoint lock: SQLite then answers busy at once (no busy handler).
+      for (let attempt = 0; attempt < 50; attempt++) {
+        const [r] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number; checkpointed: number }[]
+        if (r && r.busy === 0) return
+        await new Promise((res) => setTimeout(res, 20))
+      }
+      throw new Error('the write-ahead log stayed busy for 1 s')
+    },
   })
   const access = createAccessService({
     accounts: createAccountRepo(db), audit: repos.audit, now: () => clock.now(),
@@ -255,7 +273,7 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
 
   // Recovery before devices can connect: deadlines that passed while down fire now; the outbox is resent.
   // Verify the audit chain's tail before anything else is written; a break is alarmed, never run on silently.
-  const integrity = createAuditIntegrity({ db, key: auditKey, anchorFile: opts.auditAnchorFile, log: log.child({ module: 'gateway.audit' }), now: () => clock.now(), intervalMs: 60_000 })
+  const integrity = createAuditIntegrity({ db, key: auditKey, anchorFile: opts.auditAnchorFile, log: log.child({ module: 'gateway.audit' }), now: () => clock.now(), intervalMs: 60_000, synced: () => walSync.sync() })
   const verified = integrity.checkAtStart()
   await committer.submit(() => repos.audit.append({ at: clock.now(), kind: 'gateway.started', actor: 'gateway', detail: { pid: process.pid, config_file: opts.configFile, audit_chain: verified.ok ? 'verified' : 'broken', audit_rows_checked: verified.rowsChecked } }))
   if (!verified.ok || verified.malformedAnchors > 0) {
@@ -263,7 +281,7 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
     log.error({ kind: finding.kind, first_bad_seq: finding.firstBadSeq, reason: finding.message }, 'AUDIT TRAIL VERIFICATION FAILED')
     await pipeline.auditIntegrity(config.sites.map((s) => s.id), finding, clock.now())
   }
-  integrity.anchorNow()
+  await integrity.anchorNow()
   integrity.start()
   if (warnings.length) await committer.submit(() => { for (const w of warnings) repos.audit.append({ at: clock.now(), kind: 'config.warning', actor: 'gateway', detail: { warning: w } }) })
   const changed = await pipeline.recordRuleVersions(opts.changedBy, opts.changeNote, clock.now())
@@ -279,7 +297,7 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
   supervisionTimer.unref()
   dispatcher.dispatch(repos.notifications.queued().map((n) => n.id))
   // Issue 8: retention periods enforced now and every 24 h, in small batches; each run is audited.
-  const retention = createRetentionJob({ repo: createRetentionRepo(db), audit: repos.audit, transact: (run) => committer.submit(run), settings: () => configStore.active().document.retention, clock, anchor: () => void integrity.anchorNow(), log: log.child({ module: 'gateway.retention' }) })
+  const retention = createRetentionJob({ repo: createRetentionRepo(db), audit: repos.audit, transact: (run) => committer.submit(run), settings: () => configStore.active().document.retention, clock, anchor: () => void integrity.anchorNow().catch(logFailure('could not write an audit anchor')), log: log.child({ module: 'gateway.retention' }) })
   retention.start()
 
   const panels = await startPanelInputs(config, clock, log.child({ module: 'pager-bridge' }), {
@@ -347,12 +365,13 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
         await externalBridges.close()
         await committer.submit(() => repos.audit.append({ at: clock.now(), kind: 'gateway.stopped', actor: 'gateway', detail: {} })).catch(() => undefined)
         try {
-          integrity.anchorNow()
+          await integrity.anchorNow()
         } catch (err) {
           log.error({ err }, 'could not write the final audit anchor')
         }
         db.close()
         await walSync.close()
+        await walOps.stop()
         await checkpointer.stop()
       })()
       return stopping

@@ -301,6 +301,20 @@ export function createPipeline(deps: PipelineDeps) {
       })
     },
 
+    /**
+     * The disk refused to sync the write-ahead log (issue 9): a high-priority technical alert at every site. Its own
+     * commit cannot be confirmed either, but screens and pagers are told at COMMIT, so people learn of it; the
+     * caller ignores this promise's (certain) rejection.
+     */
+    storageFailing(siteIds: readonly string[], message: string, now: number): Promise<void> {
+      return deps.transact((fx) => {
+        repos.audit.append({ at: now, kind: 'storage.failing', actor: 'gateway', detail: { message } })
+        for (const siteId of siteIds) {
+          raiseAlert(lifecycle, fx, { siteId, personId: null, subject: 'STORAGE', deviceId: null, ruleId: 'storage', ruleVersion: 'builtin', conditionKey: `storage/${siteId}`, kind: 'technical', alertClass: 'STORAGE FAILING', priority: 'high', triggerEventSeq: null, reason: `the disk did not confirm a write (${message}): nothing more is acknowledged; check the disk and reboot the host` }, now)
+        }
+      })
+    },
+
     /** An event from a source that is not MQTT (a nurse-call panel over ESPA): journaled and processed like any other. */
     ingestEvent(event: Omit<DeviceEvent, 'seq'>): Promise<IngestOutcome> {
       return deps.transact((fx) => processEvent(event, fx), (err) => recordFailure(event, err))

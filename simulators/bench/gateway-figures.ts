@@ -191,7 +191,7 @@ async function throughput(s: Scale, gw: BenchGateway, fleet: Fleet, dataDir: str
   let rate = Math.floor(sat.ackedPerSecond * 0.9)
   let confirm: LoadResult | null = null
   const attempts: GatewayFigures['throughput']['attempts'][number][] = []
-  for (let attempt = 0; attempt < 3; attempt++) {
+  for (let attempt = 0; attempt < 5; attempt++) {
     confirm = await fleet.load({ label: `tp${attempt}`, rate, window: 0, maxInflight: 20_000, durationMs: s.confirmMs, drainMs: 10_000, mix: throughputMix })
     const kept = confirm.failed === 0 && confirm.unacked === 0 && confirm.ackedPerSecond >= 0.97 * rate && confirm.ackMs.p99 < MAX_ACK_P99_MS
     // The gateway's event-loop lag over the attempt: at ~80 % of capacity one stall queues enough work to push

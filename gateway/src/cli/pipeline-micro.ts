@@ -19,6 +19,7 @@ import { registryContext } from '../registry-context.js'
 import { GroupCommitter } from '../store/group-commit.js'
 import { createRepositories, openDatabase } from '../store/index.js'
 import { startCheckpointer } from '../store/checkpointer.js'
+import { startWalSyncThread } from '../store/wal-sync-thread.js'
 import { WalSync } from '../store/wal-sync.js'
 import { DeviceSupervisor } from '../supervision/supervisor.js'
 
@@ -36,7 +37,8 @@ const db = openDatabase(join(dir, 'gateway.db'))
 for (const ix of (process.env.DROP ?? '').split(',').filter(Boolean)) db.exec(`DROP INDEX ${ix}`)
 if (process.env.NOCKPT) db.pragma('wal_autocheckpoint = 0')
 const repos = createRepositories(db, { auditKey: loadAuditKey(join(dir, 'audit.key'), true) })
-const wal = new WalSync(join(dir, 'gateway.db-wal'))
+const walOps = await startWalSyncThread()
+const wal = new WalSync(join(dir, 'gateway.db-wal'), walOps)
 const checkpointer = process.env.NOCKPT ? null : await startCheckpointer(db, join(dir, 'gateway.db'), pino({ level: 'warn' }))
 const committer = new GroupCommitter(db, () => undefined, () => wal.sync())
 const adapters = new Map(deviceAdapters.map((a) => [a.id, a]))
@@ -69,6 +71,7 @@ for (const b of (process.env.B ?? "20,100").split(",").map(Number)) await run(to
 const { statSync } = await import('node:fs')
 console.log('wal MB', (statSync(join(dir, 'gateway.db-wal')).size / 2 ** 20).toFixed(1), 'db MB', (statSync(join(dir, 'gateway.db')).size / 2 ** 20).toFixed(1))
 await wal.close()
+await walOps.stop()
 db.close()
 await checkpointer?.stop()
 rmSync(dir, { recursive: true, force: true })

@@ -20,7 +20,8 @@ export interface PrivacyDeps {
   /** Saves the person's entry as a new configuration version and applies it (the way the web app would). */
   readonly replacePerson: (entity: Record<string, unknown>, baseVersion: number, actor: string) => Promise<void>
   /** Writes the WAL back into the database file and truncates it, so erased text is not left in old frames. */
-  readonly checkpoint: () => void
+  /** Copies the WAL into the database file and truncates it, so erased text does not linger there; rejects if it could not. */
+  readonly checkpoint: () => Promise<void>
   readonly now: () => number
   readonly log: Logger
 }
@@ -102,7 +103,7 @@ export function createPrivacyService(deps: PrivacyDeps) {
       return r
     })
     try {
-      deps.checkpoint()
+      await deps.checkpoint()
     } catch (err) {
       // The erasure is committed; the old text stays in the WAL only until the next checkpoint overwrites it.
       deps.log.warn({ err }, 'could not checkpoint the WAL after an erasure')

@@ -68,7 +68,7 @@ describe('retention job: what each class keeps and removes (settings: telemetry 
     suppression(db, 'sp-recent', ago(364))
     // The trail: rows a year and more old, then recent ones; each close note goes to personal_data.
     for (const days of [500, 450, 401, 401]) repos.audit.append({ at: ago(days), kind: 'alert.transition', actor: 'user:c-amy', alertId: 'al-old-closed', personId: 'p-001', detail: { to: 'closed', note: `note ${days}` } })
-    w.integrity.anchorNow()
+    await w.integrity.anchorNow()
     for (const days of [399, 10]) repos.audit.append({ at: ago(days), kind: 'alert.transition', actor: 'user:c-amy', alertId: 'al-recent-closed', personId: 'p-001', detail: { to: 'closed', note: `note ${days}` } })
     report = await w.job.runOnce()
   })
@@ -140,7 +140,7 @@ describe('retention job: bounded batches and time', () => {
     const w = world({ telemetry_days: 30, alerts_days: 365, audit_days: 400 }, batch)
     for (let i = 0; i < 10; i++) journal(w.db, 'bed-r12', ago(40 + i))
     for (let i = 0; i < 12; i++) w.repos.audit.append({ at: ago(420 - i), kind: 'event.received', actor: 'device:bed-r12', deviceId: 'bed-r12', detail: { i } })
-    w.integrity.anchorNow()
+    await w.integrity.anchorNow()
     w.repos.audit.append({ at: ago(1), kind: 'event.received', actor: 'device:bed-r12', deviceId: 'bed-r12', detail: { i: 'new' } })
     const r = await w.job.runOnce()
     expect(r.removed).toMatchObject({ journal: 10, audit: 12 })

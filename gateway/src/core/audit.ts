@@ -36,6 +36,7 @@ export const auditKinds = [
   'auth.link_issued',
   // Issue 8: the trail's own integrity, retention and data-protection actions.
   'audit.chain_broken',
+  'storage.failing',
   'retention.applied',
   'subject.exported',
   'subject.erased',

@@ -48,6 +48,7 @@ export const errorCatalogue = {
   GW_ERR_AUDIT_KEY: { category: 'storage', template: 'audit key file %s: %s', status: 500 },
   GW_ERR_STORE_DURABILITY: { category: 'storage', template: 'database durability check failed: %s', status: 500 },
   GW_ERR_STORE_WRITE_FAILED: { category: 'storage', template: 'database write failed: %s', status: 503 },
+  GW_ERR_STORE_NOT_DURABLE: { category: 'storage', template: 'recorded and acted on, but the disk did not confirm it (storage failing): %s', status: 503 },
   GW_ERR_BUG: { category: 'bug', template: 'internal error: %s', status: 500 },
 } as const satisfies Record<string, CatalogueEntry>
 

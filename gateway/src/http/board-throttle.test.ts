@@ -76,3 +76,29 @@ describe('board throttle', () => {
     expect(fired).toEqual([])
   })
 })
+
+describe('board throttle with a late timer', () => {
+  it('a change arriving while a trailing send is overdue joins it: one send, and clear() still cancels it', () => {
+    let now = 0
+    const scheduled: { run: () => void; cancelled: boolean }[] = []
+    const timers: ThrottleTimers = {
+      now: () => now,
+      setTimeout: (run) => {
+        const t = { run, cancelled: false }
+        scheduled.push(t)
+        return t
+      },
+      clearTimeout: (h) => void ((h as { cancelled: boolean }).cancelled = true),
+    }
+    const fired: string[] = []
+    const throttle = createBoardThrottle(100, (key) => fired.push(key), timers)
+    expect(throttle.touch('a')).toBe(true)
+    expect(throttle.touch('a')).toBe(false) // trailing send scheduled for t=100
+    now = 250 // the event loop was busy: the timer has not run yet
+    expect(throttle.touch('a')).toBe(false)
+    expect(scheduled).toHaveLength(1)
+    throttle.clear()
+    expect(scheduled[0]!.cancelled).toBe(true)
+    expect(fired).toEqual([])
+  })
+})

@@ -25,12 +25,14 @@ export function createBoardThrottle(intervalMs: number, fire: (key: string) => v
     touch(key: string): boolean {
       const now = timers.now()
       const k = last.get(key)
+      // A trailing send still due (its timer late behind a busy event loop) will carry this change too.
+      if (k?.pending != null) return false
       if (!k || now - k.at >= intervalMs) {
         if (last.size > 10_000) for (const [key2, v] of last) if (v.pending === null && now - v.at >= intervalMs) last.delete(key2)
         last.set(key, { at: now, pending: null })
         return true
       }
-      k.pending ??= timers.setTimeout(() => {
+      k.pending = timers.setTimeout(() => {
         k.pending = null
         k.at = timers.now()
         fire(key)

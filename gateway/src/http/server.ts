@@ -87,7 +87,10 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<{ server: S
       return void res.end()
     }
     // Liveness only: says nothing about people or alerts, so it is open to the local supervisor.
-    if (method === 'GET' && url.pathname === '/healthz') return sendJson(res, 200, deps.health())
+    if (method === 'GET' && url.pathname === '/healthz') {
+      const health = deps.health()
+      return sendJson(res, health.status === 'ok' ? 200 : 503, health)
+    }
     const page = pages[url.pathname] ?? (url.pathname.startsWith('/assets/') ? url.pathname.slice('/assets/'.length) : null)
     if (method === 'GET' && page !== null) {
       const file = deps.staticFiles.get(page)
@@ -174,7 +177,9 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<{ server: S
           if (set.size === 0) socketsBySession.delete(idHash)
         })
       }
-      deps.hub.attach(ws, userId, socket)
+      // Frames may be written straight to the socket only while ws itself writes every frame whole and at once,
+      // i.e. without permessage-deflate (off on this server; checked here so turning it on cannot corrupt frames).
+      deps.hub.attach(ws, userId, ws.extensions === '' ? socket : null)
     })
   }
 

@@ -21,7 +21,6 @@ function run(): void {
     const r = checkpoint.get() as { busy: number; log: number; checkpointed: number }
     busy = r.checkpointed > copied || r.log > r.checkpointed
     copied = r.checkpointed
-    parentPort!.postMessage({ kind: 'checkpoint', log: r.log, checkpointed: r.checkpointed })
   } catch (err) {
     parentPort!.postMessage({ kind: 'error', message: (err as Error).message })
   }

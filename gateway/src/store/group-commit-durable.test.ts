@@ -113,7 +113,7 @@ describe('GroupCommitter with durable (sync after COMMIT)', () => {
     expect(first).toEqual({ state: 'resolved', value: 1 })
   })
 
-  it('rejects every promise of the group with GW_ERR_STORE_WRITE_FAILED when durable() rejects; a later group commits and resolves', async () => {
+  it('rejects every promise of the group with GW_ERR_STORE_NOT_DURABLE when durable() rejects; a later group commits and resolves', async () => {
     const eio = Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' })
     const group = [committer.submit(() => (mark('a'), 'a')), committer.submit(() => (mark('b'), 'b'))]
     const settled = Promise.allSettled(group)
@@ -125,7 +125,7 @@ describe('GroupCommitter with durable (sync after COMMIT)', () => {
     for (const r of results) {
       const reason = (r as PromiseRejectedResult).reason as GatewayError
       expect(reason).toBeInstanceOf(GatewayError)
-      expect(reason.code).toBe('GW_ERR_STORE_WRITE_FAILED')
+      expect(reason.code).toBe('GW_ERR_STORE_NOT_DURABLE')
       expect(reason.message).toMatch(/write-ahead log/)
       expect(reason.message).toMatch(/sync/)
       expect(reason.message).toContain('EIO')

@@ -11,8 +11,8 @@ interface Pending<T> {
 
 /**
  * The single writer. Every change to the database goes through `submit`; all work submitted in the same
- * turn of the event loop commits in ONE transaction (one fsync under synchronous=FULL), and each promise
- * resolves only after that commit. This is how PUBACKs wait for durability without one fsync per event
+ * turn of the event loop commits in ONE transaction (one sync of the WAL), and each promise
+ * resolves only after that commit is durable. This is how PUBACKs wait for durability without one fsync per event
  * (issue 9: ~9,000 fsyncs/s caps throughput otherwise).
  *
  * Each item runs in its own savepoint: an item that throws is rolled back alone, then `recover` runs
@@ -35,8 +35,8 @@ export class GroupCommitter {
   private readonly savepoint: <T>(run: () => T) => T
 
   /**
-   * `db.exec`, not prepared statements: SQLite applies `PRAGMA synchronous` when the statement is compiled, so a
-   * prepared one re-run does nothing the first time.
+   * `db.exec` each time, not a prepared statement: SQLite applies `PRAGMA synchronous` while compiling the statement,
+   * so running an already prepared one changes nothing.
    */
   private readonly syncMode: { normal: () => void; full: () => void } | null
 
@@ -85,7 +85,8 @@ export class GroupCommitter {
       for (const item of batch) item.reject(failure)
       return
     } finally {
-      this.syncMode?.full()
+      // Not on a closed connection (a group flushed during shutdown): its rejection above must be what is reported.
+      if (this.db.open) this.syncMode?.full()
     }
     const settle = () => batch.forEach((item, i) => {
       const o = outcomes[i]!
@@ -104,7 +105,7 @@ export class GroupCommitter {
       this.onCommitted(committed)
     } finally {
       synced.then(settle, (err: unknown) => {
-        const failure = gatewayError('GW_ERR_STORE_WRITE_FAILED', [`sync of the write-ahead log failed: ${(err as Error).message}`], {}, err)
+        const failure = gatewayError('GW_ERR_STORE_NOT_DURABLE', [`sync of the write-ahead log failed: ${(err as Error).message}`], {}, err)
         for (const item of batch) item.reject(failure)
       })
     }
