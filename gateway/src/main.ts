@@ -46,7 +46,7 @@ import { hasChainedRows } from './store/audit-integrity.js'
 import { auditAnchorTopic } from './core/topics.js'
 import { createAccountRepo, createRepositories, openDatabase } from './store/index.js'
 import { GroupCommitter } from './store/group-commit.js'
-import { WalSync } from './store/wal-sync.js'
+import { type WalFileOps, WalSync } from './store/wal-sync.js'
 import { startWalSyncThread } from './store/wal-sync-thread.js'
 import { startCheckpointer } from './store/checkpointer.js'
 import { createConfigApplier, deviceSecretIssuer, ruleResetter } from './compose/config-apply.js'
@@ -81,7 +81,13 @@ export { registryContext }
  * The composition root: the only place that knows concrete adapters, drivers, aedes and SQLite.
  * config → logger → store → credentials → pipeline → screens, drivers, timers → broker.
  */
-export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clock = systemClock): Promise<RunningGateway> {
+/** What an in-process test may put in place of the real thing (only what cannot be made to fail for real here). */
+export interface GatewaySeams {
+  /** The WAL's file operations: a test injects a failing fdatasync (an I/O error cannot be produced on demand). */
+  readonly walFileOps?: WalFileOps
+}
+
+export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clock = systemClock, seams: GatewaySeams = {}): Promise<RunningGateway> {
   // The file is checked before the database is touched, exactly as before issue 7 (every `path: message`).
   loadConfig(opts.configFile, registryContext)
   mkdirSync(opts.dataDir, { recursive: true })
@@ -112,7 +118,7 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
   // Late-bound: the committer's after-commit hook needs the hub, dispatcher and scheduler built below.
   let afterCommit: (fx: import('./core/effects.js').Effects) => void = () => undefined
   // Issue 9: the group's fdatasync runs off the event loop; acknowledgements still wait for it (store/wal-sync.ts).
-  const walOps = await startWalSyncThread()
+  const walOps = seams.walFileOps ? { ...seams.walFileOps, stop: async () => undefined } : await startWalSyncThread()
   const walSync = new WalSync(`${dbFile}-wal`, walOps)
   const checkpointer = await startCheckpointer(db, dbFile, log.child({ module: 'gateway.store' }))
   // Late-bound: the pipeline raises STORAGE FAILING; it is built below.

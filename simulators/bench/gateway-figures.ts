@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3'
-import { type ChildProcess, fork } from 'node:child_process'
+import { fork } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -53,8 +53,8 @@ async function warmUp(s: Scale, timed: Map<string, LiteClient>, first: number): 
 const publishAlarm = (c: LiteClient, id: string, n: number) => c.publishAsync(`care/${SITE}/device/${id}/event`, `{"event_id":"bench-${id}-${n}-${Date.now()}","type":"seizure_alarm","at":"${new Date().toISOString()}"}`)
 
 async function fanout(s: Scale, gw: BenchGateway, seeded: Seeded, timed: Map<string, LiteClient>): Promise<GatewayFigures['fanout']> {
-  const workers = [fork(join(import.meta.dirname, 'screens-worker.ts'), [], { execArgv: ['--import', 'tsx'] })]
-  const askOne = <T>(worker: ChildProcess, cmd: object, kind: string) => new Promise<T>((resolve, reject) => {
+  const worker = fork(join(import.meta.dirname, 'screens-worker.ts'), [], { execArgv: ['--import', 'tsx'] })
+  const ask = <T>(cmd: object, kind: string) => new Promise<T>((resolve, reject) => {
     const on = (m: { kind: string; message?: string }) => {
       if (m.kind === 'error') reject(new Error(m.message))
       else if (m.kind === kind) { worker.off('message', on); resolve(m as T) }
@@ -62,9 +62,8 @@ async function fanout(s: Scale, gw: BenchGateway, seeded: Seeded, timed: Map<str
     worker.on('message', on)
     worker.send(cmd)
   })
-  const share = (i: number) => Math.floor(s.screens / workers.length) + (i < s.screens % workers.length ? 1 : 0)
   try {
-    await Promise.all(workers.map((w, i) => askOne(w, { cmd: 'connect', url: `ws://127.0.0.1:${gw.httpPort}/ws`, token: seeded.users[LEADER], n: share(i), concurrency: 20 }, 'connected')))
+    await ask({ cmd: 'connect', url: `ws://127.0.0.1:${gw.httpPort}/ws`, token: seeded.users[LEADER], n: s.screens, concurrency: 20 }, 'connected')
     await warmUp(s, timed, 0)
     const sent = new Map<string, number>()
     for (let i = 0; i < s.fanoutSamples; i++) {
@@ -74,11 +73,7 @@ async function fanout(s: Scale, gw: BenchGateway, seeded: Seeded, timed: Map<str
       await sleep(300)
     }
     await sleep(1000)
-    const seen: Record<string, number[]> = {}
-    for (const w of workers) {
-      const part = await askOne<{ seen: Record<string, number[]> }>(w, { cmd: 'collect' }, 'seen')
-      for (const [room, times] of Object.entries(part.seen)) (seen[room] ??= []).push(...times)
-    }
+    const { seen } = await ask<{ seen: Record<string, number[]> }>({ cmd: 'collect' }, 'seen')
     const last: number[] = []
     const each: number[] = []
     for (const [room, t0] of sent) {
@@ -89,7 +84,7 @@ async function fanout(s: Scale, gw: BenchGateway, seeded: Seeded, timed: Map<str
     }
     return { screens: s.screens, last: summarise(last), each: summarise(each) }
   } finally {
-    for (const w of workers) w.kill('SIGTERM')
+    worker.kill('SIGTERM')
   }
 }
 
