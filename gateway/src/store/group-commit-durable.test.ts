@@ -9,22 +9,7 @@ import { type Db, openDatabase } from './db.js'
 import { GroupCommitter } from './group-commit.js'
 import { createRepositories } from './index.js'
 import { nodeWalFileOps, type WalFileOps, WalSync } from './wal-sync.js'
-
-interface Deferred<T> {
-  readonly promise: Promise<T>
-  readonly resolve: (v: T) => void
-  readonly reject: (e: unknown) => void
-}
-
-function deferred<T>(): Deferred<T> {
-  let resolve!: (v: T) => void
-  let reject!: (e: unknown) => void
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res
-    reject = rej
-  })
-  return { promise, resolve, reject }
-}
+import { type Deferred, deferred } from './test-deferred.js'
 
 /** One turn of the event loop: the committer's flush (scheduled with setImmediate by submit) has run after it. */
 const tick = () => new Promise<void>((r) => setImmediate(r))

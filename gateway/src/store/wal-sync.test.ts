@@ -5,22 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { type Db, openDatabase } from './db.js'
 import { createRepositories } from './index.js'
 import { nodeWalFileOps, type WalFileOps, WalSync } from './wal-sync.js'
-
-interface Deferred<T> {
-  readonly promise: Promise<T>
-  readonly resolve: (v: T) => void
-  readonly reject: (e: unknown) => void
-}
-
-function deferred<T>(): Deferred<T> {
-  let resolve!: (v: T) => void
-  let reject!: (e: unknown) => void
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res
-    reject = rej
-  })
-  return { promise, resolve, reject }
-}
+import { type Deferred, deferred } from './test-deferred.js'
 
 /** Let every promise chain the fakes started run to its end (no timers, no sleeping). */
 const drain = () => new Promise<void>((r) => setImmediate(r))
