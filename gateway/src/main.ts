@@ -118,9 +118,12 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
   // Late-bound: the committer's after-commit hook needs the hub, dispatcher and scheduler built below.
   let afterCommit: (fx: import('./core/effects.js').Effects) => void = () => undefined
   // Issue 9: the group's fdatasync runs off the event loop; acknowledgements still wait for it (store/wal-sync.ts).
-  const walOps = seams.walFileOps ? { ...seams.walFileOps, stop: async () => undefined } : await startWalSyncThread()
+  // Both threads load their modules at once (each registers tsx: ~0.2 s), so recovery pays for one, not two.
+  const [walOps, checkpointer] = await Promise.all([
+    seams.walFileOps ? { ...seams.walFileOps, stop: async () => undefined } : startWalSyncThread(),
+    startCheckpointer(db, dbFile, log.child({ module: 'gateway.store' })),
+  ])
   const walSync = new WalSync(`${dbFile}-wal`, walOps)
-  const checkpointer = await startCheckpointer(db, dbFile, log.child({ module: 'gateway.store' }))
   // Late-bound: the pipeline raises STORAGE FAILING; it is built below.
   let storageFailed: (err: unknown) => void = () => undefined
   const durable = () => walSync.sync().catch((err: unknown) => {
