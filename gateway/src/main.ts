@@ -77,16 +77,16 @@ export interface RunningGateway {
 
 export { registryContext }
 
-/**
- * The composition root: the only place that knows concrete adapters, drivers, aedes and SQLite.
- * config → logger → store → credentials → pipeline → screens, drivers, timers → broker.
- */
 /** What an in-process test may put in place of the real thing (only what cannot be made to fail for real here). */
 export interface GatewaySeams {
   /** The WAL's file operations: a test injects a failing fdatasync (an I/O error cannot be produced on demand). */
   readonly walFileOps?: WalFileOps
 }
 
+/**
+ * The composition root: the only place that knows concrete adapters, drivers, aedes and SQLite.
+ * config → logger → store → credentials → pipeline → screens, drivers, timers → broker.
+ */
 export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clock = systemClock, seams: GatewaySeams = {}): Promise<RunningGateway> {
   // The file is checked before the database is touched, exactly as before issue 7 (every `path: message`).
   loadConfig(opts.configFile, registryContext)
