@@ -78,7 +78,7 @@ export function createPipeline(deps: PipelineDeps) {
     disabledDevices: index.disabledDevices,
   })
   let checkCtx = checkContext()
-  /** Each device's decoder state (zigbee2mqtt edge detection), updated once the message is committed. */
+  /** Each device's decoder state (zigbee2mqtt edge detection), updated as each message is read (see ingest). */
   const decoderStates = new Map<string, unknown>()
   const supervisor = deps.supervisor
   const technical = createTechnicalAlerts({ index, repos, lifecycle, types: deps.types, supervisor })
@@ -202,11 +202,21 @@ export function createPipeline(deps: PipelineDeps) {
       if (!checked.ok) return reject(raw, checked.error, checked.deviceId)
       const device = checked.message.device
       if (checked.message.topicSuffix === 'status') return liveness(device.id, raw)
-      const normalised = normalise(checked.message, deps.decoders, decoderStates.get(device.id))
+      const before = decoderStates.get(device.id)
+      const normalised = normalise(checked.message, deps.decoders, before)
       if (!normalised.ok) return reject(raw, normalised.error, device.id)
-      // A message with no new event (a zigbee2mqtt state report that changed nothing) still shows the device is alive.
-      const outcomes = await Promise.all(normalised.events.map((event) => deps.transact((fx) => processEvent(event, fx), (err) => recordFailure(event, err))))
+      // At once, not after the commit and its sync: a device's next message (a bridge flushing its queue sends them
+      // back to back) must be read against this one, or an edge between them (occupied, then clear) is never seen.
       if (normalised.state !== undefined) decoderStates.set(device.id, normalised.state)
+      // A message with no new event (a zigbee2mqtt state report that changed nothing) still shows the device is alive.
+      let outcomes: IngestOutcome[]
+      try {
+        outcomes = await Promise.all(normalised.events.map((event) => deps.transact((fx) => processEvent(event, fx), (err) => recordFailure(event, err))))
+      } catch (err) {
+        // Not acknowledged, so the device sends it again: read the resend against the state it was first read against.
+        if (normalised.state !== undefined && decoderStates.get(device.id) === normalised.state) decoderStates.set(device.id, before)
+        throw err
+      }
       // zigbee2mqtt availability "offline" is the bridge saying the device is gone, not a sign of life.
       if (!normalised.events.some((e) => e.type === 'offline')) {
         const battery = normalised.events.map((e) => e.detail?.battery).find((b) => typeof b === 'number') as number | undefined

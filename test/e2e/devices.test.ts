@@ -78,6 +78,20 @@ describe('devices through zigbee2mqtt, and supervision', () => {
     expect(bridgeDown).toMatchObject({ kind: 'technical', room_code: 'Z2M-MAIN' })
   })
 
+  it('a bridge flushing its queue back to back: every occupancy edge between the messages is seen, none invented', async () => {
+    const t = await start(0)
+    // No wait between publishes: the gateway has the next message before the previous one's commit is on disk.
+    const states = [true, false, true, false, true, true, false, true]
+    await Promise.all(states.map((occupancy, i) => t.bridge.publishState('room40/pir', { occupancy, battery: 90, linkquality: 100 + i })))
+    const rising = states.filter((s, i) => s && !(states[i - 1] ?? false)).length
+    const motions = await eventually(async () => {
+      const rows = (await api(t.gw.httpPort, t.kim, '/api/audit?kind=event.received&device=pir-r40')).body.entries as { detail: { type: string } }[]
+      const n = rows.filter((r) => r.detail.type === 'motion').length
+      return n >= rising ? n : null
+    }, `${rising} motion events`)
+    expect(motions).toBe(rising)
+  })
+
   it('a bed-exit relay on a serial contact-input module raises the bed-exit alert; a cut cable is a fault, not silence', async () => {
     const pty = await createPtyPair(join(tempDataDir(), 'cm'))
     cleanups.push(() => pty.close())
