@@ -30,8 +30,9 @@ export const nodeWalFileOps: WalFileOps = {
  * runs MQTT, the rules and the screens: ~0.25–1.5 ms on this VM's disk for every group commit, during which an
  * alarm already decided waits to be shown. The group committer therefore commits under `synchronous=NORMAL`
  * (frames written, not synced; a process crash still loses nothing, the kernel holds them) and then calls
- * `sync()`, which runs the same fdatasync on libuv's thread pool. Nothing is acknowledged to anyone (PUBACK, an
- * HTTP answer, a pager's ACK) until that promise resolves, so "durable before acknowledged" holds exactly as under
+ * `sync()`, which runs the same fdatasync on another thread (in the gateway, a thread of its own:
+ * store/wal-sync-thread.ts). Nothing that promises storage is acknowledged (a PUBACK, an HTTP or screen answer, an
+ * audit anchor) until that promise resolves, so "durable before acknowledged" holds exactly as under
  * FULL: WAL frames reach the disk before the acknowledgement. Checkpoints keep NORMAL's own syncs (WAL before
  * copying, database after), so the database file is never ahead of a synced WAL.
  *
@@ -40,8 +41,8 @@ export const nodeWalFileOps: WalFileOps = {
  *
  * A failed fdatasync is final: after EIO Linux may drop the dirty pages and report the next fdatasync as a success
  * ("fsyncgate"), so no later sync can prove anything. Every later call is refused with the first error; nothing
- * more is acknowledged (devices keep their unacknowledged events and resend them) until the gateway is restarted
- * and SQLite recovers the WAL from what is really on disk.
+ * more is acknowledged (devices keep their unacknowledged events and resend them). The kernel's page cache outlives
+ * a gateway restart, so the operator checks the disk and reboots the host (main.ts raises STORAGE FAILING).
  */
 export class WalSync {
   private fd: number | null = null
