@@ -46,9 +46,10 @@ import { hasChainedRows } from './store/audit-integrity.js'
 import { auditAnchorTopic } from './core/topics.js'
 import { createAccountRepo, createRepositories, openDatabase } from './store/index.js'
 import { GroupCommitter } from './store/group-commit.js'
-import { type WalFileOps, WalSync } from './store/wal-sync.js'
-import { startWalSyncThread } from './store/wal-sync-thread.js'
-import { startCheckpointer } from './store/checkpointer.js'
+import type { WalFileOps } from './store/wal-sync.js'
+import { truncateWal } from './store/checkpointer.js'
+import { startDurableStore } from './compose/durable-store.js'
+import { createRefusalAuditor } from './compose/refusal-audit.js'
 import { createConfigApplier, deviceSecretIssuer, ruleResetter } from './compose/config-apply.js'
 import { createConfigStore, openActiveConfig } from './config/config-store.js'
 import type { GatewayConfig } from './config/schema.js'
@@ -118,19 +119,8 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
   // Late-bound: the committer's after-commit hook needs the hub, dispatcher and scheduler built below.
   let afterCommit: (fx: import('./core/effects.js').Effects) => void = () => undefined
   // Issue 9: the group's fdatasync runs off the event loop; acknowledgements still wait for it (store/wal-sync.ts).
-  // Both threads load their modules at once (each registers tsx: ~0.2 s), so recovery pays for one, not two.
-  const [walOps, checkpointer] = await Promise.all([
-    seams.walFileOps ? { ...seams.walFileOps, stop: async () => undefined } : startWalSyncThread(),
-    startCheckpointer(db, dbFile, log.child({ module: 'gateway.store' })),
-  ])
-  const walSync = new WalSync(`${dbFile}-wal`, walOps)
-  // Late-bound: the pipeline raises STORAGE FAILING; it is built below.
-  let storageFailed: (err: unknown) => void = () => undefined
-  const durable = () => walSync.sync().catch((err: unknown) => {
-    storageFailed(err)
-    throw err
-  })
-  const committer = new GroupCommitter(db, (fx) => afterCommit(fx), durable)
+  const store = await startDurableStore(db, dbFile, log.child({ module: 'gateway.store' }), seams.walFileOps)
+  const committer = new GroupCommitter(db, (fx) => afterCommit(fx), () => store.synced())
   const newId = (prefix: 'al' | 'nt' | 'sp') => `${prefix}-${randomUUID()}`
   // Late-bound: line drivers report back through commands built on the pipeline.
   let pagerLines: ReturnType<typeof createPagerLines> | null = null
@@ -143,14 +133,11 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
   const supervisor = new DeviceSupervisor(windowsFor(config), clock.now())
   const pipeline = createPipeline({ index, decoders: adapterById, supervisor, types: adapterById, repos, transact: (run, recover) => committer.submit(run, recover), newId, log: log.child({ module: 'gateway.pipeline' }), rejections: counters.rejections, lineUp: (pagerId) => pagerLines?.lineUp(pagerId) ?? true })
 
-  let storageFailureReported = false
-  storageFailed = (err) => {
-    if (storageFailureReported) return
-    storageFailureReported = true
+  store.onFailure((err) => {
     log.fatal({ err }, 'the write-ahead log could not be synced: nothing more is acknowledged; alerts are still routed; check the disk and reboot the host')
     // Shown at COMMIT like any alert; its own acknowledgement fails like every other from now on.
     pipeline.storageFailing(config.sites.map((s) => s.id), (err as Error).message, clock.now()).catch(() => undefined)
-  }
+  })
   const commands = createCommands({ index, repos, transact: (run, recover) => committer.submit(run, recover), lifecycle: pipeline.lifecycle, suppressionDeps: pipeline.suppressionDeps })
   const hub = createLiveHub({
     index, alerts: repos.alerts, notifications: repos.notifications, log: log.child({ module: 'gateway.live' }),
@@ -190,24 +177,8 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
 
   // Late-bound: the broker starts after the HTTP server.
   let brokerStats: () => Record<string, number> = () => ({})
-  // Refusals are audited, but a flood of identical ones from someone unidentified (a script hammering without
-  // credentials, a device reconnecting with a bad password) must not fill an 8-year trail: for those, per actor
-  // and reason, one row a minute carrying how many were folded into it. A signed-in user's refusals each get a row.
-  const refusalWindows = new Map<string, { until: number; folded: number }>()
-  const refused = (actor: string, what: string, reason: string) => {
-    const now = clock.now()
-    const key = `${actor}\0${reason}`
-    const w = actor.startsWith('user:') ? undefined : refusalWindows.get(key)
-    if (w && now < w.until) {
-      w.folded++
-      return
-    }
-    if (refusalWindows.size > 10_000) for (const [k, v] of refusalWindows) if (v.until <= now) refusalWindows.delete(k)
-    if (!actor.startsWith('user:')) refusalWindows.set(key, { until: now + 60_000, folded: 0 })
-    log.warn({ actor, what, reason }, 'access refused')
-    const folded = w?.folded ?? 0
-    committer.submit(() => repos.audit.append({ at: now, kind: 'access.refused', actor, detail: { what, reason, ...(folded ? { same_refusals_in_previous_minute: folded } : {}) } })).catch((err: unknown) => log.error({ err }, 'could not audit a refusal'))
-  }
+  // Every refusal audited; identical ones from an unidentified actor folded to one row a minute.
+  const refused = createRefusalAuditor({ now: () => clock.now(), log, append: (at, actor, detail) => committer.submit(() => repos.audit.append({ at, kind: 'access.refused', actor, detail })) })
 
   // Configuration changes from the web app and API, applied without a restart (compose/config-apply.ts).
   const configStore = createConfigStore({ repo: configRepo, ctx: registryContext, audit: repos.audit, transact: (run) => committer.submit(run), now: () => clock.now() }, startup.active)
@@ -232,15 +203,7 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
   const privacy = createPrivacyService({
     db, audit: repos.audit, transact: (run) => committer.submit(run), collect: collectInWorker(dbFile), active: () => configStore.active(), now: () => clock.now(), log: log.child({ module: 'gateway.privacy' }),
     replacePerson: async (entity, baseVersion, actor) => void await configChanges.change({ section: 'people', key: String(entity.id), op: 'put', entity, note: 'subject erasure: personal details replaced by (erased)', baseVersion, actor, source: 'api' }),
-    checkpoint: async () => {
-      // The checkpoint thread may hold the checkpoint lock: SQLite then answers busy at once (no busy handler).
-      for (let attempt = 0; attempt < 50; attempt++) {
-        const [r] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number; checkpointed: number }[]
-        if (r && r.busy === 0) return
-        await new Promise((res) => setTimeout(res, 20))
-      }
-      throw new Error('the write-ahead log stayed busy for 1 s')
-    },
+    checkpoint: () => truncateWal(db),
   })
   const access = createAccessService({
     accounts: createAccountRepo(db), audit: repos.audit, now: () => clock.now(),
@@ -254,7 +217,7 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
   const http = await startHttpServer({ access, ...(tls ? { tls } : {}),
     host: opts.host, port: opts.httpPort, hub, staticFiles: loadStaticFiles(webDir), log: log.child({ module: 'gateway.http' }),
     authenticate: (token, client) => access.bearer(token, client), refused,
-    health: () => ({ status: walSync.failure === null ? 'ok' : 'storage_failing', commit_backlog: committer.backlog }),
+    health: () => ({ status: store.failing ? 'storage_failing' : 'ok', commit_backlog: committer.backlog }),
     api: createRouter(createApi({ index, alerts: repos.alerts, notifications: repos.notifications, audit: repos.audit, suppressions: repos.suppressions, ruleVersions: repos.ruleVersions, now: () => clock.now(),
       accept: (id, userId, via) => commands.accept(id, userId, via, clock.now()),
       decline: (id, userId, via) => commands.decline(id, userId, via, clock.now()),
@@ -266,7 +229,7 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
       deviceHealth: (id) => pipeline.deviceHealth(id),
       rotateDevice: (userId, id) => commands.rotateDevice(userId, id, clock.now()),
       revokeDevice: (userId, id) => commands.revokeDevice(userId, id, clock.now()),
-      metrics: () => renderMetrics({ ...counters, screens: hub.size, commitBacklog: committer.backlog, walSyncs: walSync.syncs, storageFailing: walSync.failure !== null, brokerRefusals: brokerStats() }) }),
+      metrics: () => renderMetrics({ ...counters, screens: hub.size, commitBacklog: committer.backlog, walSyncs: store.syncs, storageFailing: store.failing, brokerRefusals: brokerStats() }) }),
       createBoardApi({ index, alerts: repos.alerts, now: () => clock.now(), deviceHealth: (id) => pipeline.deviceHealth(id), deviceTypes: adapterById }),
       accountRoutes(index, access, {
         issue: (actor, userId) => issueUserToken(repos, (run) => committer.submit(run), userId, actor, clock.now()),
@@ -282,7 +245,7 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
 
   // Recovery before devices can connect: deadlines that passed while down fire now; the outbox is resent.
   // Verify the audit chain's tail before anything else is written; a break is alarmed, never run on silently.
-  const integrity = createAuditIntegrity({ db, key: auditKey, anchorFile: opts.auditAnchorFile, log: log.child({ module: 'gateway.audit' }), now: () => clock.now(), intervalMs: 60_000, synced: () => walSync.sync() })
+  const integrity = createAuditIntegrity({ db, key: auditKey, anchorFile: opts.auditAnchorFile, log: log.child({ module: 'gateway.audit' }), now: () => clock.now(), intervalMs: 60_000, synced: () => store.synced() })
   const verified = integrity.checkAtStart()
   await committer.submit(() => repos.audit.append({ at: clock.now(), kind: 'gateway.started', actor: 'gateway', detail: { pid: process.pid, config_file: opts.configFile, audit_chain: verified.ok ? 'verified' : 'broken', audit_rows_checked: verified.rowsChecked } }))
   if (!verified.ok || verified.malformedAnchors > 0) {
@@ -379,9 +342,7 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
           log.error({ err }, 'could not write the final audit anchor')
         }
         db.close()
-        await walSync.close()
-        await walOps.stop()
-        await checkpointer.stop()
+        await store.stop()
       })()
       return stopping
     },

@@ -67,3 +67,17 @@ export async function startCheckpointer(db: Db, dbFile: string, log: Logger, int
     },
   }
 }
+
+/**
+ * Copies the whole WAL into the database file and truncates it (after an erasure, so erased text does not linger
+ * in the WAL). The checkpoint thread may hold the checkpoint lock, and SQLite then answers busy at once, without
+ * the busy handler: so retry for up to a second.
+ */
+export async function truncateWal(db: Db): Promise<void> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const [r] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number; checkpointed: number }[]
+    if (r && r.busy === 0) return
+    await new Promise((res) => setTimeout(res, 20))
+  }
+  throw new Error('the write-ahead log stayed busy for 1 s')
+}
