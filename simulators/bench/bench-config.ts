@@ -92,7 +92,7 @@ export function benchConfig(shape: FleetShape): Record<string, unknown> {
   const base = staff(shape.espaPort !== null)
   return {
     ...base,
-    people: [...people, ...(shape.scale + shape.canary > 0 ? scalePeople : [])],
+    people: [...people, ...scalePeople],
     devices,
     ...(shape.espaPort ? { lines: [{ id: 'espa-main', protocol: 'espa', site: SITE, port: shape.espaPort }] } : {}),
     broker: { plaintext: true, device_publish_rate: shape.devicePublishRate },

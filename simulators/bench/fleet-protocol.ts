@@ -9,7 +9,6 @@ export type FleetCommand =
   /** rate > 0: open loop at that many events/s (at most `maxInflight` outstanding); rate 0: closed loop with `window` outstanding. */
   | { cmd: 'load'; label: string; rate: number; window: number; maxInflight: number; durationMs: number; drainMs: number; mix: MixEntry[] }
   | { cmd: 'heartbeat'; intervalMs: number; durationMs: number }
-  | { cmd: 'silence'; ids: string[] }
   | { cmd: 'close' }
 
 export interface LoadResult {

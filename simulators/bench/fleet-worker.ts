@@ -6,7 +6,7 @@ import type { FleetCommand, FleetReply, LoadResult, MixEntry } from './fleet-pro
  * A benchmark fleet: a forked child process (never the gateway's) holding many device connections, driven over
  * IPC by the bench runner. Every loop here is bounded by a duration the runner passes in.
  */
-interface Device { readonly id: string; readonly client: LiteClient; readonly topic: string; silent: boolean }
+interface Device { readonly id: string; readonly client: LiteClient; readonly topic: string }
 
 const devices: Device[] = []
 let tag = `w${process.pid}`
@@ -34,7 +34,7 @@ async function connectAll(c: Extract<FleetCommand, { cmd: 'connect' }>): Promise
             ...(c.will ? { will: { topic: `care/${c.site}/device/${d.id}/status`, payload: 'offline', qos: 1 } } : {}),
             timeoutMs: 30_000,
           })
-          devices.push({ id: d.id, client, topic: `care/${c.site}/device/${d.id}/event`, silent: false })
+          devices.push({ id: d.id, client, topic: `care/${c.site}/device/${d.id}/event` })
           break
         } catch (err) {
           const m = (err as Error).message.replace(/\(.*\)|for \S+/g, '')
@@ -134,7 +134,6 @@ async function heartbeat(c: Extract<FleetCommand, { cmd: 'heartbeat' }>): Promis
     const at = new Date().toISOString()
     for (; k < due; k++) {
       const d = devices[k % n]!
-      if (d.silent) continue
       sent++
       d.client.publish(d.topic, `{"event_id":"${tag}-hb-${seq++}","type":"heartbeat","at":"${at}"}`, (err) => {
         if (err) failed++
@@ -152,9 +151,6 @@ process.on('message', (raw) => {
       case 'connect': return connectAll(c)
       case 'load': return reply({ kind: 'loaded', result: await load(c) })
       case 'heartbeat': return void heartbeat(c) // runs in the background; replies when done
-      case 'silence':
-        for (const d of devices) if (c.ids.includes(d.id)) d.silent = true
-        return reply({ kind: 'ok' })
       case 'close':
         for (const d of devices) d.client.end()
         await sleep(200)

@@ -48,10 +48,6 @@ export class Fleet {
     return this.ask({ cmd: 'heartbeat', intervalMs, durationMs }, 'heartbeat-done', durationMs + 60_000)
   }
 
-  async silence(ids: string[]): Promise<void> {
-    await this.ask({ cmd: 'silence', ids }, 'ok')
-  }
-
   async close(): Promise<void> {
     if (this.child.exitCode !== null) return
     const exited = new Promise((r) => this.child.once('exit', r))

@@ -1,18 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createWriteStream, existsSync, readFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
+import { npmScript, repoRoot } from '../lib/npm-script.js'
 import { nowMs, sleep } from './stats.js'
 
-export const repoRoot = resolve(import.meta.dirname, '..', '..')
+export { repoRoot }
 const probe = join(import.meta.dirname, 'loop-probe.ts')
-
-/** What `npm start` runs, read from package.json, so the bench starts the gateway exactly as users do. */
-function startCommand(): string[] {
-  const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: { start: string } }
-  const parts = pkg.scripts.start.split(/\s+/)
-  if (parts[0] !== 'node') throw new Error(`npm start is expected to run node, got: ${pkg.scripts.start}`)
-  return [process.execPath, ...parts.slice(1)]
-}
 
 export interface ProbeSnapshot {
   seq: number
@@ -51,7 +44,7 @@ export function killAllGateways(): void {
 
 /** Start the real gateway process (npm start's command) on ephemeral loopback ports with the probe preloaded. */
 export async function startGateway(o: StartOptions): Promise<BenchGateway> {
-  const [node, ...args] = startCommand()
+  const [node, ...args] = npmScript('start')
   // After npm start's own `--import tsx`, so the probe (TypeScript) can load.
   const main = args.findIndex((a, i) => !a.startsWith('-') && args[i - 1] !== '--import')
   args.splice(main, 0, '--import', probe)
@@ -103,9 +96,9 @@ export async function startGateway(o: StartOptions): Promise<BenchGateway> {
     },
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal)
-      const timeout = sleep(20_000).then(() => child.kill('SIGKILL'))
-      await Promise.race([exited, timeout])
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000)
       await exited
+      clearTimeout(timer)
     },
   }
 }

@@ -51,8 +51,7 @@ async function crashTemplate(s: Scale, seeded: Seeded, config: string): Promise<
     await fleet.connect({ tag: 'rc', port: gw.mqttPort, site: SITE, devices: fleetIds.map((id) => ({ id, password: seeded.devices[id]! })), addrOffset: 0, concurrency: 50 })
     await fleet.load({ label: 'alarms', rate: 2000, window: 0, maxInflight: 5000, durationMs: Math.ceil((s.recoveryAlerts * 1.2 * 1000) / 2000), drainMs: 10_000, mix: [{ prefix: 'alm-', type: 'seizure_alarm', weight: 1 }] })
     const deadline = nowMs() + 600_000
-    while (countRows(dir).rows < s.recoveryRows && nowMs() < deadline) {
-      const left = s.recoveryRows - countRows(dir).rows
+    for (let left = s.recoveryRows - countRows(dir).rows; left > 0 && nowMs() < deadline; left = s.recoveryRows - countRows(dir).rows) {
       await fleet.load({ label: 'fill', rate: 0, window: Math.min(2000, left), maxInflight: 2000, durationMs: Math.min(10_000, Math.max(200, left / 10)), drainMs: 10_000, mix: [{ prefix: 'pir-', type: 'heartbeat', weight: 1 }] })
     }
   } finally {

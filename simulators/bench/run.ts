@@ -52,7 +52,7 @@ function figures(runs: Run[]): Figure[] {
     if (vs.length === 0) return []
     const v = median(vs)
     const b = median(runs.map(bare).filter((x): x is number => x !== undefined))
-    const ratio = unit === 'events/s' ? v / b : v / b
+    const ratio = v / b
     return [{ id, label, unit, value: v, bare: b, ratio, target, pass: checkTarget(v, target), runs: vs }]
   })
 }

@@ -1,16 +1,16 @@
 import { spawn } from 'node:child_process'
-import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs'
+import { copyFileSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { api, connectDevice, eventually, publishEvent } from '../helpers/clients.js'
 import { type GatewayProcess, repoRoot, startGatewayProcess } from '../helpers/gateway-process.js'
+import { npmScript } from '../../simulators/lib/npm-script.js'
 
 /** `npm run backup -- <file>` as an operator runs it, while the gateway keeps working. */
 function runBackup(dataDir: string, file: string): Promise<{ code: number | null; out: string }> {
-  const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: { backup: string } }
-  const [, ...args] = pkg.scripts.backup.split(/\s+/)
-  const child = spawn(process.execPath, [...args, file, '--data-dir', dataDir, '--by', 'test'], { cwd: repoRoot })
+  const [node, ...args] = npmScript('backup')
+  const child = spawn(node!, [...args, file, '--data-dir', dataDir, '--by', 'test'], { cwd: repoRoot })
   let out = ''
   child.stdout.on('data', (d: Buffer) => (out += d.toString()))
   child.stderr.on('data', (d: Buffer) => (out += d.toString()))

@@ -1,18 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
+import { npmScript, repoRoot } from '../../simulators/lib/npm-script.js'
 
-export const repoRoot = resolve(import.meta.dirname, '..', '..')
+export { repoRoot }
 
-/** The command `npm start` runs, read from package.json so tests start the gateway exactly as users do. */
-function startCommand(): string[] {
-  const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: { start: string } }
-  const parts = pkg.scripts.start.split(/\s+/)
-  if (parts[0] !== 'node') throw new Error(`npm start is expected to run node, got: ${pkg.scripts.start}`)
-  // Spawn node itself (not npm) so a SIGKILL reaches the gateway process, as a crash would.
-  return [process.execPath, ...parts.slice(1)]
-}
+/** The command `npm start` runs; node itself is spawned so a SIGKILL reaches the gateway process, as a crash would. */
+const startCommand = () => npmScript('start')
 
 export interface Credentials {
   devices: Record<string, string>
