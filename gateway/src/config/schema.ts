@@ -1,4 +1,5 @@
-import { z } from 'zod'
+// The namespace, not `{ z }`: the admin page bundles these schemas, and only this form lets esbuild drop zod's locales.
+import * as z from 'zod'
 import { isValidId } from '../core/topics.js'
 import { ladderSchema, shiftSchema } from '../routing/escalation-config.js'
 import { checkInputs, checkLadders, checkLines } from './cross-checks.js'

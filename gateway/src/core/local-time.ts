@@ -55,10 +55,11 @@ function formatter(tz: string): Intl.DateTimeFormat {
  */
 const lastSecond = new Map<string, { second: number; wall: Readonly<Wall> }>()
 
-function wall(ms: number, tz: string): Wall {
+/** Read-only: the same object is handed to every caller within the second. */
+function wall(ms: number, tz: string): Readonly<Wall> {
   const second = Math.floor(ms / 1000)
   const hit = lastSecond.get(tz)
-  if (hit?.second === second) return { ...hit.wall }
+  if (hit?.second === second) return hit.wall
   const w: Wall = { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0 }
   for (const p of formatter(tz).formatToParts(ms)) {
     switch (p.type) {
@@ -66,7 +67,7 @@ function wall(ms: number, tz: string): Wall {
         w[p.type] = Number(p.value)
     }
   }
-  lastSecond.set(tz, { second, wall: { ...w } })
+  lastSecond.set(tz, { second, wall: w })
   return w
 }
 

@@ -7,7 +7,7 @@ import { localDay } from '../reports/window.js'
 import { ladderFor, onShiftAt } from '../routing/ladder.js'
 import { priorities } from '../core/alert.js'
 import { sendJson } from './http-util.js'
-import { requireRole, type Route } from './router.js'
+import { oversightRoles, requireRole, type Route } from './router.js'
 
 /** What a device type declares about its technical events (the adapter registry, given by main.ts). */
 export interface DeviceTypeView {
@@ -58,11 +58,18 @@ function kindOf(eventType: string | undefined): DeviceProblemKind {
 export function createBoardApi(deps: BoardApiDeps): Route[] {
   function deviceProblems(openTechnical: readonly Alert[]) {
     const { index } = deps
+    // One pass over the open technical alerts, not one per configured device (every open board asks after each change).
+    const byDevice = new Map<string, Alert[]>()
+    for (const a of openTechnical) {
+      const list = byDevice.get(a.deviceId!)
+      if (list) list.push(a)
+      else byDevice.set(a.deviceId!, [a])
+    }
     return index.config.devices.flatMap((d) => {
       const h = deps.deviceHealth(d.id)
       const technical = deps.deviceTypes.get(d.type)?.technical ?? {}
       const problems: DeviceProblem[] = []
-      const mine = openTechnical.filter((a) => a.deviceId === d.id)
+      const mine = byDevice.get(d.id) ?? []
       // Supervision is the authority on "offline" now (its alert stays open until the device is steady again).
       const notReporting = mine.find((a) => a.alertClass === NOT_REPORTING)
       if (!h.online && h.lastSeen !== null) {
@@ -86,11 +93,11 @@ export function createBoardApi(deps: BoardApiDeps): Route[] {
     })
   }
 
-  function site(siteId: string, timezone: string, now: number) {
+  function site(siteId: string, timezone: string, now: number, dayAlertsFrom: (from: number) => Alert[]) {
     const { index } = deps
     const cfg = index.config
     const day = localDay(now, timezone)
-    const dayAlerts = deps.alerts.raisedOrClosedSince(day.from, DAY_ALERT_LIMIT)
+    const dayAlerts = dayAlertsFrom(day.from)
     // Care alerts only: a battery alert closed by the system when the battery is replaced is not a response time.
     const here = dayAlerts.filter((a) => a.siteId === siteId && a.kind === 'care')
     const onShift = [...onShiftAt(cfg, siteId, now)].flatMap((id) => {
@@ -117,12 +124,19 @@ export function createBoardApi(deps: BoardApiDeps): Route[] {
 
   return [
     ['GET', /^\/api\/board$/, (_req, res, userId) => {
-      requireRole(deps.index, userId, ['team_leader', 'at_admin', 'auditor'], 'read the live board')
+      requireRole(deps.index, userId, oversightRoles, 'read the live board')
       const now = deps.now()
       const openTechnical = deps.alerts.list({ states: problemStates, limit: 5000 }).filter((a) => a.kind === 'technical' && a.deviceId !== null)
+      // Sites whose local day starts at the same instant (one timezone) share one query.
+      const since = new Map<number, Alert[]>()
+      const dayAlertsFrom = (from: number) => {
+        let list = since.get(from)
+        if (!list) since.set(from, (list = deps.alerts.raisedOrClosedSince(from, DAY_ALERT_LIMIT)))
+        return list
+      }
       sendJson(res, 200, {
         generated_at: iso(now),
-        sites: deps.index.config.sites.map((s) => site(s.id, s.timezone, now)),
+        sites: deps.index.config.sites.map((s) => site(s.id, s.timezone, now, dayAlertsFrom)),
         devices: deviceProblems(openTechnical),
       })
     }],

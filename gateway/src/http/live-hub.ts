@@ -73,7 +73,7 @@ export function createLiveHub(deps: LiveHubDeps) {
   }
 
   /** Everyone else who may see the alert: boards, and carers of the person who are not being paged for it. */
-  function toBoards(alert: Alert, view: TextFrame, addressees: ReadonlySet<string>): void {
+  function toBoards(alert: Alert, view: TextFrame, addressees: { has(userId: string): boolean }): void {
     for (const s of sessions) if (!addressees.has(s.userId) && userMaySee(index, s.userId, alert.personId)) sendFrame(s, view)
   }
   // A burst of changes to one alert reaches boards as its first change at once and its state at the end of the burst.
@@ -135,11 +135,18 @@ export function createLiveHub(deps: LiveHubDeps) {
         if (!alert) continue
         const view = textFrame(JSON.stringify({ type: 'alert', alert: alertView(index, alert) }))
         const notes = deps.notifications.forAlert(id)
-        const addressees = new Set(notes.map((n) => n.userId))
+        // Each addressee's notification frames, built once however many screens they have open.
+        const addressees = new Map<string, TextFrame[]>()
+        for (const n of notes) {
+          const frame = textFrame(JSON.stringify({ type: 'notification', notification: notificationView(n) }))
+          const frames = addressees.get(n.userId)
+          if (frames) frames.push(frame)
+          else addressees.set(n.userId, [frame])
+        }
         // The carers being paged first, then every board: with 1,000 boards open, the page must not wait for them.
         for (const s of sessions) {
-          if (!addressees.has(s.userId)) continue
-          sendFrame(s, view, ...notes.filter((n) => n.userId === s.userId).map((n) => textFrame(JSON.stringify({ type: 'notification', notification: notificationView(n) }))))
+          const frames = addressees.get(s.userId)
+          if (frames) sendFrame(s, view, ...frames)
         }
         if (boards.touch(id)) toBoards(alert, view, addressees)
       }

@@ -1,4 +1,5 @@
-import { z } from 'zod'
+// The namespace, not `{ z }`: the admin page bundles these schemas, and only this form lets esbuild drop zod's locales.
+import * as z from 'zod'
 
 /** Days as whole numbers, at least one, at most a century. */
 const days = z.number().int().min(1).max(36_500)

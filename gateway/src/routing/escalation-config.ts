@@ -1,4 +1,5 @@
-import { z } from 'zod'
+// The namespace, not `{ z }`: the admin page bundles these schemas, and only this form lets esbuild drop zod's locales.
+import * as z from 'zod'
 import { priorities } from '../core/alert.js'
 import { isValidId } from '../core/topics.js'
 
