@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import type { ConfigIndex } from './config/config-index.js'
 import type { Repositories } from './core/contracts.js'
+import type { AuditKind } from './core/audit.js'
 import type { Effects } from './core/effects.js'
 import type { DeviceEvent, RawMessage } from './core/event.js'
 import { type GatewayError, gatewayError } from './core/errors.js'
@@ -92,6 +93,16 @@ export function createPipeline(deps: PipelineDeps) {
     return deps.transact((fx) => technical.restored(deviceId, at, change.silentFor, fx))
   }
   const applySupervision = (c: SupervisionChange, now: number, fx: Effects) => technical.apply(c, now, fx)
+
+  /** The gateway itself is failing: its audit row, and a high-priority technical alert at every site. */
+  function siteWideAlarm(siteIds: readonly string[], kind: AuditKind, detail: Record<string, unknown>, a: { key: string; subject: string; ruleId: string; alertClass: string; reason: string }, now: number): Promise<void> {
+    return deps.transact((fx) => {
+      repos.audit.append({ at: now, kind, actor: 'gateway', detail })
+      for (const siteId of siteIds) {
+        raiseAlert(lifecycle, fx, { siteId, personId: null, subject: a.subject, deviceId: null, ruleId: a.ruleId, ruleVersion: 'builtin', conditionKey: `${a.key}/${siteId}`, kind: 'technical', alertClass: a.alertClass, priority: 'high', triggerEventSeq: null, reason: a.reason }, now)
+      }
+    })
+  }
 
   /** A device's status topic: `offline` (its last will, sent by the broker when it vanished) or `online`. */
   async function liveness(deviceId: string, raw: RawMessage): Promise<IngestOutcome> {
@@ -303,12 +314,8 @@ export function createPipeline(deps: PipelineDeps) {
      * finding in the trail itself, so a broken chain is never run on silently.
      */
     auditIntegrity(siteIds: readonly string[], finding: { kind: string | null; firstBadSeq: number | null; message: string }, now: number): Promise<void> {
-      return deps.transact((fx) => {
-        repos.audit.append({ at: now, kind: 'audit.chain_broken', actor: 'gateway', detail: { kind: finding.kind, first_bad_seq: finding.firstBadSeq, message: finding.message } })
-        for (const siteId of siteIds) {
-          raiseAlert(lifecycle, fx, { siteId, personId: null, subject: 'AUDIT', deviceId: null, ruleId: 'audit-integrity', ruleVersion: 'builtin', conditionKey: `audit/${siteId}`, kind: 'technical', alertClass: 'AUDIT TRAIL BROKEN', priority: 'high', triggerEventSeq: null, reason: `audit trail verification failed (${finding.kind} at row ${finding.firstBadSeq}): ${finding.message}` }, now)
-        }
-      })
+      return siteWideAlarm(siteIds, 'audit.chain_broken', { kind: finding.kind, first_bad_seq: finding.firstBadSeq, message: finding.message },
+        { key: 'audit', subject: 'AUDIT', ruleId: 'audit-integrity', alertClass: 'AUDIT TRAIL BROKEN', reason: `audit trail verification failed (${finding.kind} at row ${finding.firstBadSeq}): ${finding.message}` }, now)
     },
 
     /**
@@ -317,12 +324,8 @@ export function createPipeline(deps: PipelineDeps) {
      * caller ignores this promise's (certain) rejection.
      */
     storageFailing(siteIds: readonly string[], message: string, now: number): Promise<void> {
-      return deps.transact((fx) => {
-        repos.audit.append({ at: now, kind: 'storage.failing', actor: 'gateway', detail: { message } })
-        for (const siteId of siteIds) {
-          raiseAlert(lifecycle, fx, { siteId, personId: null, subject: 'STORAGE', deviceId: null, ruleId: 'storage', ruleVersion: 'builtin', conditionKey: `storage/${siteId}`, kind: 'technical', alertClass: 'STORAGE FAILING', priority: 'high', triggerEventSeq: null, reason: `the disk did not confirm a write (${message}): nothing more is acknowledged; check the disk and reboot the host` }, now)
-        }
-      })
+      return siteWideAlarm(siteIds, 'storage.failing', { message },
+        { key: 'storage', subject: 'STORAGE', ruleId: 'storage', alertClass: 'STORAGE FAILING', reason: `the disk did not confirm a write (${message}): nothing more is acknowledged; check the disk and reboot the host` }, now)
     },
 
     /** An event from a source that is not MQTT (a nurse-call panel over ESPA): journaled and processed like any other. */

@@ -19,7 +19,6 @@ export interface PrivacyDeps {
   readonly active: () => { readonly version: number; readonly document: unknown }
   /** Saves the person's entry as a new configuration version and applies it (the way the web app would). */
   readonly replacePerson: (entity: Record<string, unknown>, baseVersion: number, actor: string) => Promise<void>
-  /** Writes the WAL back into the database file and truncates it, so erased text is not left in old frames. */
   /** Copies the WAL into the database file and truncates it, so erased text does not linger there; rejects if it could not. */
   readonly checkpoint: () => Promise<void>
   readonly now: () => number
@@ -84,8 +83,9 @@ export function createPrivacyService(deps: PrivacyDeps) {
     if (h.mentionedIn.length === 0 && subjects.alerts(personId).length === 0) throw gatewayError('GW_ERR_SUBJECT_NOT_FOUND', [personId])
     // The running configuration first, as a new version, so nothing in memory writes the old text back later.
     let configVersion: number | null = null
-    if (entry && erasePersonEntity(entry).changed) {
-      await deps.replacePerson(erasePersonEntity(entry).entity, active.version, actor)
+    const erased = entry ? erasePersonEntity(entry) : null
+    if (erased?.changed) {
+      await deps.replacePerson(erased.entity, active.version, actor)
       configVersion = deps.active().version
     }
     // Then every stored version, a step at a time (idempotent, so an interrupted erasure is simply run again).

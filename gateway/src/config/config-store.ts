@@ -5,6 +5,7 @@ import type { ConfigRepository, ConfigSource } from '../core/config-versions.js'
 import { type Effective, effectiveConfig } from './effective.js'
 import { type Issue, relativeToEntity, traceToDocument } from './issue-paths.js'
 import { buildConfigSchema, type GatewayConfig, type SchemaContext } from './schema.js'
+import { deepFreeze } from './load.js'
 import { type EditableSection, entityKey, locate, sectionSchemas } from './sections.js'
 
 /**
@@ -67,7 +68,7 @@ export function validateDocument(raw: unknown, ctx: SchemaContext): Validated {
   const effective = effectiveConfig(r.data)
   const e = schema.safeParse(effective.config)
   if (!e.success) return { ok: false, issues: e.error.issues.map((i) => ({ path: traceToDocument(r.data, effective.config, i.path as (string | number)[]), message: i.message })) }
-  return { ok: true, document: r.data, effective: { config: e.data, disabledDevices: effective.disabledDevices } }
+  return { ok: true, document: r.data, effective: { config: deepFreeze(e.data), disabledDevices: effective.disabledDevices } }
 }
 
 const startupError = (source: string, issues: readonly Issue[]) => {

@@ -8,11 +8,15 @@ const bootstrap = new URL('./worker-bootstrap.mjs', import.meta.url)
  * `workerData`. Rejects if the worker throws or exits without answering.
  */
 export function runInWorker<T>(module: URL, data: object, what: string): Promise<T> {
-  const worker = startTsWorker(module, data)
+  return firstMessage<T>(startTsWorker(module, data), what)
+}
+
+/** The worker's first message (an answer, or "ready"); rejects if it throws or exits before sending one. */
+export function firstMessage<T = unknown>(worker: Worker, what: string): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    worker.once('message', (m: T) => resolve(m))
+    worker.once('message', resolve)
     worker.once('error', reject)
-    worker.once('exit', (code) => code !== 0 && reject(new Error(`${what} worker exited with ${code}`)))
+    worker.once('exit', (code) => reject(new Error(`${what} exited with ${code} before it answered`)))
   })
 }
 

@@ -29,4 +29,4 @@ export const retentionSchema = z.object({
 export type RetentionSettings = z.infer<typeof retentionSchema>
 
 /** The defaults, for a configuration without a `retention` section. */
-export const defaultRetention: RetentionSettings = { telemetry_days: 30, alerts_days: 2922, audit_days: 2922 }
+export const defaultRetention: RetentionSettings = retentionSchema.parse({})

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino'
-import { startTsWorker } from '../core/worker.js'
+import { firstMessage, startTsWorker } from '../core/worker.js'
 import type { Db } from './db.js'
 
 const workerModule = new URL('./checkpointer-worker.ts', import.meta.url)
@@ -29,11 +29,7 @@ export async function startCheckpointer(db: Db, dbFile: string, log: Logger, int
   }
   const worker = startTsWorker(module, { dbFile, intervalMs })
   try {
-    await new Promise<void>((resolve, reject) => {
-      worker.once('message', () => resolve())
-      worker.once('error', reject)
-      worker.once('exit', (code) => reject(new Error(`exited with ${code} before it was ready`)))
-    })
+    await firstMessage(worker, 'the checkpoint thread')
   } catch (err) {
     fallBack((err as Error).message)
     await worker.terminate()

@@ -9,25 +9,9 @@ import { type Db, openDatabase } from './db.js'
 import { GroupCommitter } from './group-commit.js'
 import { createRepositories } from './index.js'
 import { nodeWalFileOps, type WalFileOps, WalSync } from './wal-sync.js'
-import { type Deferred, deferred } from './test-deferred.js'
+import { type Deferred, deferred, nextTurn, track } from './test-deferred.js'
 
-/** One turn of the event loop: the committer's flush (scheduled with setImmediate by submit) has run after it. */
-const tick = () => new Promise<void>((r) => setImmediate(r))
-
-function track(p: Promise<unknown>) {
-  const t: { state: 'pending' | 'resolved' | 'rejected'; value: unknown } = { state: 'pending', value: undefined }
-  p.then(
-    (v) => {
-      t.state = 'resolved'
-      t.value = v
-    },
-    (e: unknown) => {
-      t.state = 'rejected'
-      t.value = e
-    },
-  )
-  return t
-}
+const tick = nextTurn
 
 let dir: string
 let file: string

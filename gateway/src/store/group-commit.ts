@@ -40,11 +40,17 @@ export class GroupCommitter {
    */
   private readonly syncMode: { normal: () => void; full: () => void } | null
 
+  /** The group's transaction (BEGIN IMMEDIATE), made once like `savepoint`. */
+  private readonly group: (batch: Pending<unknown>[], outcomes: { ok: boolean; value: unknown }[], committed: Effects) => void
+
   constructor(
     private readonly db: Db,
     private readonly onCommitted: (fx: Effects) => void,
     private readonly durable?: () => Promise<void>,
   ) {
+    this.group = db.transaction((batch: Pending<unknown>[], outcomes: { ok: boolean; value: unknown }[], committed: Effects) => {
+      for (const item of batch) outcomes.push(this.runOne(item, committed))
+    }).immediate
     const wrapped = db.transaction((run: () => unknown) => run())
     this.savepoint = <T>(run: () => T) => wrapped(run) as T
     this.syncMode = durable ? { normal: () => void db.exec('PRAGMA synchronous = NORMAL'), full: () => void db.exec('PRAGMA synchronous = FULL') } : null
@@ -77,9 +83,7 @@ export class GroupCommitter {
       this.syncMode?.normal()
       // IMMEDIATE: take the write lock at BEGIN, so a command-line tool writing at the same moment makes this
       // wait (busy_timeout) instead of failing mid-transaction when its read snapshot goes stale.
-      this.db.transaction(() => {
-        for (const item of batch) outcomes.push(this.runOne(item, committed))
-      }).immediate()
+      this.group(batch, outcomes, committed)
     } catch (err) {
       const failure = gatewayError('GW_ERR_STORE_WRITE_FAILED', [(err as Error).message], {}, err)
       for (const item of batch) item.reject(failure)

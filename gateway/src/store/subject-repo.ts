@@ -1,6 +1,7 @@
 import { ERASED } from '../privacy/personal-fields.js'
 import { eraseFromDocument, subjectEntry } from '../privacy/erasure.js'
 import type { Db } from './db.js'
+import { createPersonalDataRepo } from './personal-data-repo.js'
 
 /** A stored row as it is, columns by name. */
 export type StoredRow = Record<string, unknown>
@@ -32,6 +33,7 @@ export interface RecordsErased {
  */
 export function createSubjectRepo(db: Db) {
   const json = (ids: readonly string[]) => JSON.stringify(ids)
+  const personal = createPersonalDataRepo(db)
   const stmt = {
     versions: db.prepare('SELECT version, at, changed_by, note, source, document FROM config_versions WHERE version > ? ORDER BY version LIMIT ?'),
     latest: db.prepare('SELECT version, document FROM config_versions ORDER BY version DESC LIMIT 1'),
@@ -55,7 +57,6 @@ export function createSubjectRepo(db: Db) {
     eraseNotes: db.prepare('UPDATE alerts SET outcome_note = ? WHERE person_id = ? AND outcome_note IS NOT NULL AND outcome_note <> ?'),
     eraseTexts: db.prepare('UPDATE notifications SET text = ? WHERE text <> ? AND alert_id IN (SELECT id FROM alerts WHERE person_id = ?)'),
     eraseReasons: db.prepare('UPDATE suppressions SET reason = ? WHERE reason <> ? AND target IN (SELECT value FROM json_each(?))'),
-    deletePersonal: db.prepare('DELETE FROM personal_data WHERE person_id = ?'),
     deleteRuleState: db.prepare('DELETE FROM rule_state WHERE person_id = ?'),
     deleteTimers: db.prepare('DELETE FROM timers WHERE person_id = ?'),
   }
@@ -103,7 +104,7 @@ export function createSubjectRepo(db: Db) {
     /** Erases personal text from every other table (one transaction, the caller's). */
     eraseRecords(personId: string, targets: readonly string[]): RecordsErased {
       return {
-        personal_data_deleted: stmt.deletePersonal.run(personId).changes,
+        personal_data_deleted: personal.deleteForPerson(personId),
         alert_notes_erased: stmt.eraseNotes.run(ERASED, personId, ERASED).changes,
         notification_texts_erased: stmt.eraseTexts.run(ERASED, ERASED, personId).changes,
         suppression_reasons_erased: stmt.eraseReasons.run(ERASED, ERASED, json(targets)).changes,

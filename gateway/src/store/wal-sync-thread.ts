@@ -1,4 +1,4 @@
-import { startTsWorker } from '../core/worker.js'
+import { firstMessage, startTsWorker } from '../core/worker.js'
 import { nodeWalFileOps, type WalFileOps } from './wal-sync.js'
 
 const workerModule = new URL('./wal-sync-worker.ts', import.meta.url)
@@ -13,10 +13,7 @@ type Reply = { id: number; ok: true; value: number } | { id: number; ok: false; 
  */
 export async function startWalSyncThread(): Promise<WalFileOps & { stop(): Promise<void> }> {
   const worker = startTsWorker(workerModule, {})
-  await new Promise<void>((resolve, reject) => {
-    worker.once('message', () => resolve())
-    worker.once('error', reject)
-  })
+  await firstMessage(worker, 'the WAL sync thread')
   worker.unref()
   const pending = new Map<number, { resolve: (v: number) => void; reject: (e: Error) => void }>()
   let next = 0

@@ -5,23 +5,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { type Db, openDatabase } from './db.js'
 import { createRepositories } from './index.js'
 import { nodeWalFileOps, type WalFileOps, WalSync } from './wal-sync.js'
-import { type Deferred, deferred } from './test-deferred.js'
+import { type Deferred, deferred, nextTurn, track } from './test-deferred.js'
 
-/** Let every promise chain the fakes started run to its end (no timers, no sleeping). */
-const drain = () => new Promise<void>((r) => setImmediate(r))
-
-/** The state of a promise, readable synchronously. */
-function track(p: Promise<unknown>) {
-  const t: { state: 'pending' | 'resolved' | 'rejected'; error: unknown } = { state: 'pending', error: undefined }
-  p.then(
-    () => (t.state = 'resolved'),
-    (e: unknown) => {
-      t.state = 'rejected'
-      t.error = e
-    },
-  )
-  return t
-}
+const drain = nextTurn
 
 const WAL = '/nonexistent/gateway.db-wal'
 
@@ -271,7 +257,7 @@ describe('WalSync on a real -wal file', () => {
     toClose.push(wal)
     await expect(wal.sync()).rejects.toMatchObject({ code: 'ENOENT' })
     expect(existsSync(missing)).toBe(false)
-    // A later call tries again (and fails the same way): no stale state from the failed open.
+    // A later call is refused with the same error: a failed open is final, like a failed sync.
     await expect(wal.sync()).rejects.toMatchObject({ code: 'ENOENT' })
     expect(existsSync(missing)).toBe(false)
   })
