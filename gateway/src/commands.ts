@@ -8,8 +8,7 @@ import { acceptAlert, type AckChannel, closeAlert, declineAlert, type LifecycleD
 import type { NotificationEvent } from './lifecycle/transitions.js'
 import type { Transact } from './pipeline.js'
 import { clearSuppression, setSuppression, type SuppressionDeps } from './suppression/suppressions.js'
-import { recordDeviceSecret, revokeDeviceSecret } from './access/device-credentials.js'
-import { generateSecret, hashSecret } from './access/secrets.js'
+import { revokeDeviceSecret, rotateDeviceSecret } from './access/device-credentials.js'
 
 export interface CommandDeps {
   readonly index: ConfigIndex
@@ -77,10 +76,7 @@ export function createCommands(deps: CommandDeps) {
         return command(`user:${userId}`, `rotate credential ${deviceId}`, now, () => { throw gatewayError('GW_ERR_AUTH_FORBIDDEN', ['only AT admins may provision devices']) })
       }
       if (!index.devices.has(deviceId) && !index.config.zigbee2mqtt.some((b) => b.id === deviceId)) throw gatewayError('GW_ERR_API_BAD_REQUEST', [`unknown device '${deviceId}'`])
-      const secret = generateSecret()
-      const hash = await hashSecret(secret)
-      await command(`user:${userId}`, `rotate credential ${deviceId}`, now, () => recordDeviceSecret(repos, deviceId, hash, `user:${userId}`, now))
-      return secret
+      return rotateDeviceSecret(repos, (run) => command(`user:${userId}`, `rotate credential ${deviceId}`, now, run), deviceId, `user:${userId}`, now)
     },
 
     /** An AT admin revokes a device's MQTT secret. */

@@ -3,7 +3,7 @@
 // state from the live stream; who is on shift, devices needing attention and today's figures from
 // GET /api/board, refreshed after every alert change (debounced) and every 30 s. Read-only by design:
 // accepting and closing happen on the pager.
-import { startPage, byId, humanise } from './lib/live.js';
+import { startPage, byId, newAlertText } from './lib/live.js';
 import { api } from './lib/session.js';
 import { isWaiting, renderAlertTables, tick } from './lib/board-alerts.js';
 import { renderDevices, renderFalseAlarms, renderOnShift, renderResponseTimes } from './lib/board-figures.js';
@@ -38,7 +38,7 @@ function render() {
   const arrived = alerts.filter((a) => !firstSeen.has(a.id));
   for (const a of arrived) firstSeen.set(a.id, primed ? now : 0);
   if (primed && arrived.length) {
-    announcer.textContent = arrived.map((a) => `New alert: ${a.room_code}, ${humanise(a.alert_class)}, ${a.priority} priority.`).join(' ');
+    announcer.textContent = arrived.map(newAlertText).join(' ');
   }
   const { open, closed } = renderAlertTables({ open: openBody, closed: closedBody }, alerts, ladders, now, (id) => now - (firstSeen.get(id) ?? 0) < FRESH_MS);
   openEmpty.hidden = open.length > 0;
@@ -88,7 +88,8 @@ function schedule() {
 }
 
 if (live) {
-  live.store.subscribe((kind) => { render(); if (kind !== 'notification') schedule(); });
+  // render() reads alerts only: a notification changes nothing on the board.
+  live.store.subscribe((kind) => { if (kind !== 'notification') { render(); schedule(); } });
   void refresh();
   setInterval(() => void refresh(), REFRESH_MS);
   // Ticking times (ages, countdowns to the next escalation step, waits) every second; the highlight of

@@ -2,7 +2,7 @@
 // The carer's soft pager: open alerts as cards with a big Accept button, Decline,
 // and Done (close with an outcome). Card markup and updates live in pager-card.js,
 // the repeating alarm in pager-alarm.js; this file owns the requests to the gateway and the list.
-import { startPage, byId, formatAge, humanise, isWaiting, OPEN_STATES, OUTCOME_TEXT } from './lib/live.js';
+import { startPage, byId, formatAge, isWaiting, newAlertText, OPEN_STATES, OUTCOME_TEXT } from './lib/live.js';
 import { newCard, fillCard, setFormOpen, isFormOpen, readCloseForm } from './lib/pager-card.js';
 import { createAlarm } from './lib/pager-alarm.js';
 
@@ -163,7 +163,7 @@ function render() {
   const waiting = open.filter(isWaiting).length;
   document.title = waiting ? `(${waiting}) ${baseTitle}` : baseTitle; // visible in a background tab
   if (fresh.length) {
-    announcer.textContent = fresh.map((a) => `New alert: ${a.room_code}, ${humanise(a.alert_class)}, ${a.priority} priority.`).join(' ');
+    announcer.textContent = fresh.map(newAlertText).join(' ');
   }
   alarm.set(ringing);
 }

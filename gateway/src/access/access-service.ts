@@ -313,4 +313,3 @@ export function createAccessService(deps: AccessDeps) {
 }
 
 export type AccessService = ReturnType<typeof createAccessService>
-export { sha256 as sessionIdHash }

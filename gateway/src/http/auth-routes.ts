@@ -8,6 +8,9 @@ import { clearedSessionCookie, sameOrigin, sessionCookie } from './cookies.js'
 import { clientAddress, parseBody, readJsonBody, sendJson } from './http-util.js'
 import { requireRole, type Route } from './router.js'
 
+/** Why a state-changing request made with the session cookie was refused (CSRF token or Origin). */
+export const csrfError = (reason: string) => gatewayError('GW_ERR_AUTH_CSRF', [`refused: ${reason} (state-changing requests with a session cookie need the session's x-csrf-token)`])
+
 export interface AuthRoutesDeps {
   readonly access: AccessService
   readonly tls: boolean
@@ -55,7 +58,7 @@ export function createAuthRoutes(deps: AuthRoutesDeps) {
 
   function requireCsrf(req: IncomingMessage, session: SessionRecord): void {
     const reason = csrfRefusal(access, req, session)
-    if (reason) throw gatewayError('GW_ERR_AUTH_CSRF', [`refused: ${reason} (state-changing requests with a session cookie need the session's x-csrf-token)`])
+    if (reason) throw csrfError(reason)
   }
 
   function requireOrigin(req: IncomingMessage): void {

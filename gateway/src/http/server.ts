@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream'
 import type { Logger } from 'pino'
 import { type WebSocket, WebSocketServer } from 'ws'
 import type { AccessService } from '../access/access-service.js'
-import { type CookieAuth, createAuthRoutes, csrfRefusal } from './auth-routes.js'
+import { type CookieAuth, createAuthRoutes, csrfError, csrfRefusal } from './auth-routes.js'
 import { readCookies, sameOrigin, sessionCookieName } from './cookies.js'
 import { gatewayError } from '../core/errors.js'
 import { bearerToken, clientAddress, sendBody, sendError, sendJson } from './http-util.js'
@@ -127,7 +127,7 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<{ server: S
     const csrf = session && writes.has(method) ? csrfRefusal(deps.access, req, session.session) : null
     if (csrf) {
       deps.refused(`user:${userId}`, `${method} ${url.pathname}`, csrf)
-      return sendError(res, gatewayError('GW_ERR_AUTH_CSRF', [`refused: ${csrf} (state-changing requests with a session cookie need the session's x-csrf-token)`]))
+      return sendError(res, csrfError(csrf))
     }
     try {
       await route.handler(req, res, userId, route.params, url)

@@ -166,6 +166,9 @@ export function humanise(s) {
   return t.charAt(0).toUpperCase() + t.slice(1);
 }
 
+/** How a new alert is announced to screen readers, on the pager and the board. @param {AlertView} a */
+export const newAlertText = (a) => `New alert: ${a.room_code}, ${humanise(a.alert_class)}, ${a.priority} priority.`;
+
 const clock = new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' });
 
 /**
