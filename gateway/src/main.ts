@@ -46,6 +46,7 @@ import { hasChainedRows } from './store/audit-integrity.js'
 import { auditAnchorTopic } from './core/topics.js'
 import { createAccountRepo, createRepositories, openDatabase } from './store/index.js'
 import { GroupCommitter } from './store/group-commit.js'
+import { writeRoutineDigest } from './audit/routine-events.js'
 import type { WalFileOps } from './store/wal-sync.js'
 import { truncateWal } from './store/checkpointer.js'
 import { startDurableStore } from './compose/durable-store.js'
@@ -120,7 +121,7 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
   let afterCommit: (fx: import('./core/effects.js').Effects) => void = () => undefined
   // Issue 9: the group's fdatasync runs off the event loop; acknowledgements still wait for it (store/wal-sync.ts).
   const store = await startDurableStore(db, dbFile, log.child({ module: 'gateway.store' }), seams.walFileOps)
-  const committer = new GroupCommitter(db, (fx) => afterCommit(fx), () => store.synced())
+  const committer = new GroupCommitter(db, (fx) => afterCommit(fx), () => store.synced(), writeRoutineDigest(repos.audit))
   const newId = (prefix: 'al' | 'nt' | 'sp') => `${prefix}-${randomUUID()}`
   // Late-bound: line drivers report back through commands built on the pipeline.
   let pagerLines: ReturnType<typeof createPagerLines> | null = null

@@ -18,6 +18,7 @@ import type { DeviceSupervisor, SupervisionChange } from './supervision/supervis
 import { createTechnicalAlerts, type TechnicalView } from './technical-alerts.js'
 import { clearSuppression, setSuppression } from './suppression/suppressions.js'
 import { userMayAct } from './config/config-index.js'
+import { routineHolder } from './audit/routine-events.js'
 
 /** What happened to one incoming message; the transport acknowledges only after this resolves. */
 export type IngestOutcome =
@@ -56,10 +57,14 @@ export function createPipeline(deps: PipelineDeps) {
   const { index, repos, log } = deps
   // Rebuilt by refreshConfig() when the configuration changes while running (issue 7).
   let bindings = bindRules(index.config)
+  // Every audit row written while an event is processed goes through this view, so a routine event's own rows can
+  // be held back for the commit's digest row and anything else still lands after them (audit/routine-events.ts).
+  const routine = routineHolder(repos.audit)
+  const audit = routine.log
   const lifecycle: LifecycleDeps = {
     alerts: repos.alerts,
     notifications: repos.notifications,
-    audit: repos.audit,
+    audit,
     newId: (p) => deps.newId(p),
     plan: (personId, subject, alertClass, userIds) => planNotifications(personId ? index.people.get(personId)! : null, subject, alertClass, userIds, index.config, deps.lineUp),
     ladder: (siteId, priority) => ladderFor(index.config, siteId, priority),
@@ -72,7 +77,7 @@ export function createPipeline(deps: PipelineDeps) {
     },
     mayAct: (userId, personId) => userMayAct(index, userId, personId),
   }
-  const suppressionDeps = { suppressions: repos.suppressions, audit: repos.audit, newId: () => deps.newId('sp').slice(3) }
+  const suppressionDeps = { suppressions: repos.suppressions, audit, newId: () => deps.newId('sp').slice(3) }
   const checkContext = () => ({
     devices: index.devices, maxPayloadBytes: index.config.ingest.max_payload_bytes, bridges: index.config.zigbee2mqtt,
     z2mDevices: new Map(index.config.devices.filter((d) => d.z2m).map((d) => [`${d.z2m!.bridge}/${d.z2m!.friendly_name}`, d])),
@@ -82,7 +87,7 @@ export function createPipeline(deps: PipelineDeps) {
   /** Each device's decoder state (zigbee2mqtt edge detection), updated as each message is read (see ingest). */
   const decoderStates = new Map<string, unknown>()
   const supervisor = deps.supervisor
-  const technical = createTechnicalAlerts({ index, repos, lifecycle, types: deps.types, supervisor })
+  const technical = createTechnicalAlerts({ index, repos: { ...repos, audit }, lifecycle, types: deps.types, supervisor })
   /**
    * Any accepted message shows the device is alive. Last-seen is memory only, so the hot path writes nothing;
    * only a silent device speaking again costs a (grouped) transaction for its audit row.
@@ -147,7 +152,8 @@ export function createPipeline(deps: PipelineDeps) {
         ? raiseAlert(lifecycle, fx, { siteId: b.siteId, personId: b.personId, deviceId, ruleId: b.rule.id, ruleVersion: b.version, conditionKey: b.conditionKey, ...d.alert, triggerEventSeq: eventSeq, reason: d.reason, realert: d.realert === true }, now)
         : d.outcome === 'cleared' ? sourceCleared(lifecycle, fx, b.conditionKey, d.reason, now) : null
       // Written after the alert exists so the decision row carries its id.
-      repos.audit.append({ at: now, kind: 'rule.decision', actor: `rule:${b.rule.id}`, alertId: alert?.id ?? null, personId: b.personId, deviceId, eventSeq, detail: { rule_id: b.rule.id, rule_version: b.version, outcome: d.outcome, reason: d.reason } })
+      const entry = { at: now, kind: 'rule.decision', actor: `rule:${b.rule.id}`, alertId: alert?.id ?? null, personId: b.personId, deviceId, eventSeq, detail: { rule_id: b.rule.id, rule_version: b.version, outcome: d.outcome, reason: d.reason } } as const
+      routine.decision({ rule: b.rule.id, version: b.version, person: b.personId, outcome: d.outcome, reason: d.reason }, step.timer !== undefined && step.timer !== 'clear', entry)
     }
   }
 
@@ -158,17 +164,24 @@ export function createPipeline(deps: PipelineDeps) {
       repos.audit.append({ at: event.receivedAt, kind: 'event.duplicate', actor: `device:${event.deviceId}`, deviceId: event.deviceId, eventSeq: original, detail: { event_id: event.eventId, type: event.type } })
       return { status: 'duplicate', seq: original }
     }
-    repos.audit.append({ at: event.receivedAt, kind: 'event.received', actor: `device:${event.deviceId}`, deviceId: event.deviceId, eventSeq: seq, detail: { event_id: event.eventId, type: event.type, device_at: new Date(event.deviceAt).toISOString(), received_at: new Date(event.receivedAt).toISOString(), ...(event.detail ? { reported: event.detail } : {}) } })
-    technical.onEvent({ ...event, seq }, fx)
-    const device = index.devices.get(event.deviceId)!
-    const person = index.people.get(device.person)!
-    const presence = presenceChange(event.type, person, event.deviceId, event.receivedAt, repos.suppressions)
-    if (presence?.set) setSuppression(suppressionDeps, presence.set, event.receivedAt)
-    for (const id of presence?.clear ?? []) clearSuppression(suppressionDeps, id, `device:${event.deviceId}`, event.receivedAt, person.id)
-    for (const b of bindings.byDevice.get(event.deviceId) ?? []) {
-      if (!ruleTriggeredBy(b, event.type)) continue
-      const step = evaluateEvent(b, repos.ruleState.get(b.personId, b.rule.id), { type: event.type, at: event.receivedAt }, evalContext(b.personId, event.deviceId, event.receivedAt))
-      applyStep(b, step, event.deviceId, seq, event.receivedAt, fx)
+    routine.received({ seq, event_id: event.eventId, device: event.deviceId, type: event.type, device_at: new Date(event.deviceAt).toISOString(), received_at: new Date(event.receivedAt).toISOString(), ...(event.detail ? { reported: event.detail } : {}) }, event.receivedAt)
+    try {
+      technical.onEvent({ ...event, seq }, fx)
+      const device = index.devices.get(event.deviceId)!
+      const person = index.people.get(device.person)!
+      const presence = presenceChange(event.type, person, event.deviceId, event.receivedAt, repos.suppressions)
+      if (presence?.set) setSuppression(suppressionDeps, presence.set, event.receivedAt)
+      for (const id of presence?.clear ?? []) clearSuppression(suppressionDeps, id, `device:${event.deviceId}`, event.receivedAt, person.id)
+      for (const b of bindings.byDevice.get(event.deviceId) ?? []) {
+        if (!ruleTriggeredBy(b, event.type)) continue
+        const step = evaluateEvent(b, repos.ruleState.get(b.personId, b.rule.id), { type: event.type, at: event.receivedAt }, evalContext(b.personId, event.deviceId, event.receivedAt))
+        applyStep(b, step, event.deviceId, seq, event.receivedAt, fx)
+      }
+      const routineEntry = routine.take()
+      if (routineEntry) fx.routine.push(routineEntry)
+    } finally {
+      // After a throw its held rows were never written (the savepoint rolls back the rest; recordFailure audits why).
+      routine.reset()
     }
     return { status: 'accepted', seq }
   }

@@ -33,6 +33,7 @@ describe('subject access export and erasure for one person (issue 8)', () => {
   let monitor: MqttClient
   let alertId: string
   let exported: any
+  let heartbeatId: string, otherHeartbeatId: string
 
   const active = async () => (await api(gw.httpPort, ann, '/api/config')).body as { version: number; document: { people: Record<string, unknown>[] } }
   const openAlert = (person: string) => eventually(async () => ((await api(gw.httpPort, kim, '/api/alerts?state=open')).body.alerts as { id: string; person_id: string }[]).find((a) => a.person_id === person), `an open alert for ${person}`)
@@ -78,8 +79,11 @@ describe('subject access export and erasure for one person (issue 8)', () => {
     await publishEvent(monitor, 'sz-r14', { type: 'seizure_cleared' })
     await publishEvent(monitor, 'sz-r14', { type: 'seizure_alarm' })
     await eventually(async () => ((await api(gw.httpPort, raj, '/api/audit/search?kind=rule.decision&person=p-002')).body.entries as { detail: { outcome: string } }[]).some((e) => e.detail.outcome === 'suppress'), 'the suppressed decision')
+    // A routine event, audited in a digest row (README, "Routine events, one row per commit").
+    heartbeatId = await publishEvent(monitor, 'sz-r14', { type: 'heartbeat' })
     // p-001, whose data must survive p-002's erasure untouched.
     const bed = await connectDevice(gw.mqttPort, 'bed-r12', gw.credentials.devices['bed-r12']!)
+    otherHeartbeatId = await publishEvent(bed, 'bed-r12', { type: 'heartbeat' })
     await publishEvent(bed, 'bed-r12', { type: 'in_bed' })
     await publishEvent(bed, 'bed-r12', { type: 'out_of_bed' })
     await bed.endAsync()
@@ -108,6 +112,7 @@ describe('subject access export and erasure for one person (issue 8)', () => {
     ['the audit rows of the suppression and the suppressed decision, with the reason', (e) => e.audit.some((a: any) => a.kind === 'suppression.set' && a.detail.reason === REASON) && e.audit.some((a: any) => a.kind === 'rule.decision' && a.detail.reason.includes(REASON))],
     ['the audit row of the configuration change, before and after', (e) => e.audit.some((a: any) => a.kind === 'config.changed' && a.detail.before?.room_code === OLD_ROOM && a.detail.after?.room_code === NEW_ROOM)],
     ['the audit rows of their pages and events', (e) => e.audit.some((a: any) => a.kind === 'notification.transition' && String(a.detail.text).startsWith(NEW_ROOM)) && e.audit.some((a: any) => a.kind === 'event.received' && a.device_id === 'sz-r14')],
+    ['their routine events, from the digest rows', (e) => e.audit.filter((a: any) => a.kind === 'event.received' && a.detail.event_id === heartbeatId && a.device_id === 'sz-r14').length === 1],
     ['their personal data values', (e) => [NOTE, REASON, NEW_ROOM, OLD_ROOM].every((v) => e.personal_data.some((p: any) => JSON.stringify(p.value).includes(v)))],
   ])('the export holds %s', (_what, check) => {
     expect(check(exported)).toBeTruthy()
@@ -115,6 +120,7 @@ describe('subject access export and erasure for one person (issue 8)', () => {
 
   it('the export holds nothing of the other person, and is itself audited', async () => {
     const text = JSON.stringify(exported)
+    expect(text).not.toContain(otherHeartbeatId)
     expect(text).not.toContain(OTHER_NOTE)
     expect(text).not.toContain('"R12')
     expect(exported.audit.every((a: any) => a.person_id === null || a.person_id === 'p-002')).toBe(true)

@@ -17,6 +17,7 @@ import { loadConfig } from '../config/load.js'
 import { createPipeline } from '../pipeline.js'
 import { registryContext } from '../registry-context.js'
 import { GroupCommitter } from '../store/group-commit.js'
+import { writeRoutineDigest } from '../audit/routine-events.js'
 import { createRepositories, openDatabase } from '../store/index.js'
 import { startCheckpointer } from '../store/checkpointer.js'
 import { startWalSyncThread } from '../store/wal-sync-thread.js'
@@ -34,13 +35,14 @@ const alarms = config.devices.filter((d) => d.id.startsWith('alm-')).map((d) => 
 const SITE = config.sites[0]!.id
 const index = indexConfig(config)
 const db = openDatabase(join(dir, 'gateway.db'))
+for (const p of (process.env.PRAGMAS ?? '').split(';').filter(Boolean)) console.log(p, db.pragma(p))
 for (const ix of (process.env.DROP ?? '').split(',').filter(Boolean)) db.exec(`DROP INDEX ${ix}`)
 if (process.env.NOCKPT) db.pragma('wal_autocheckpoint = 0')
 const repos = createRepositories(db, { auditKey: loadAuditKey(join(dir, 'audit.key'), true) })
 const walOps = await startWalSyncThread()
 const wal = new WalSync(join(dir, 'gateway.db-wal'), walOps)
 const checkpointer = process.env.NOCKPT ? null : await startCheckpointer(db, join(dir, 'gateway.db'), pino({ level: 'warn' }))
-const committer = new GroupCommitter(db, () => undefined, () => wal.sync())
+const committer = new GroupCommitter(db, () => undefined, () => wal.sync(), writeRoutineDigest(repos.audit))
 const adapters = new Map(deviceAdapters.map((a) => [a.id, a]))
 const supervisor = new DeviceSupervisor(new Map(), Date.now())
 const pipeline = createPipeline({ index, decoders: adapters, supervisor, types: adapters, repos, transact: (run, recover) => committer.submit(run, recover), newId: (p) => `${p}-${randomUUID()}`, log: pino({ level: 'warn' }), rejections: new Map(), lineUp: () => true })

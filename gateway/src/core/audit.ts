@@ -10,6 +10,8 @@ export const auditKinds = [
   'input.rejected',
   'processing.failed',
   'rule.decision',
+  // Issue 9: one row per group commit for its routine events (audit/routine-events.ts).
+  'events.routine',
   'rule.changed',
   'suppression.set',
   'suppression.cleared',
@@ -61,3 +63,25 @@ export interface AuditEntry {
 export interface AuditRecord extends AuditEntry {
   readonly seq: number
 }
+
+/** One rule decision inside a routine event's entry. */
+export interface RoutineDecision {
+  readonly rule: string
+  readonly version: string
+  readonly person: string
+  readonly outcome: string
+  readonly reason: string
+}
+
+/** One routine event (audit/routine-events.ts), as stored in the digest row's `events` array. Times are RFC 3339, as in `event.received`. */
+export interface RoutineEvent {
+  readonly seq: number
+  readonly event_id: string
+  readonly device: string
+  readonly type: string
+  readonly device_at: string
+  readonly received_at: string
+  readonly reported?: Readonly<Record<string, unknown>>
+  readonly decisions?: readonly RoutineDecision[]
+}
+

@@ -24,7 +24,10 @@ export interface AuditFilter {
 export interface AuditLog {
   append(entry: AuditEntry): number
   forAlert(alertId: string): AuditRecord[]
-  /** Rows matching every given filter, oldest first, at most `limit`. */
+  /**
+   * Records matching every given filter, oldest first: at most `limit`, except that the records a routine-events
+   * digest row stands for (audit/routine-events.ts, all under its seq) are never split, so the last may bring more.
+   */
   search(filter: AuditFilter): AuditRecord[]
 }
 

@@ -1,5 +1,5 @@
 import type { ConfigIndex } from '../config/config-index.js'
-import type { AuditKind } from '../core/audit.js'
+import type { AuditKind, AuditRecord } from '../core/audit.js'
 import type { AuditFilter, AuditLog } from '../core/contracts.js'
 import { gatewayError } from '../core/errors.js'
 import { auditCsv, auditJsonRows } from './audit-export.js'
@@ -50,6 +50,19 @@ export function auditFilter(url: URL, defaultLimit: number, maxLimit: number): A
 }
 
 /**
+ * One page of a search: the first `f.limit` records, extended to the end of a routine-events digest (records sharing
+ * one seq, audit/routine-events.ts) so that paging with `after` (a seq) never skips the rest of it; and whether more follow.
+ */
+export function auditPage(audit: AuditLog, f: AuditFilter): { page: AuditRecord[]; more: boolean } {
+  const rows = audit.search({ ...f, limit: f.limit + 1 })
+  let n = Math.min(f.limit, rows.length)
+  while (n > 0 && n < rows.length && rows[n]!.seq === rows[n - 1]!.seq) n++
+  const page = rows.slice(0, n)
+  const more = rows.length > n || (n > f.limit && audit.search({ ...f, afterSeq: page[n - 1]!.seq, limit: 1 }).length > 0)
+  return { page, more }
+}
+
+/**
  * Audit search and export for the oversight roles (team leader, AT admin, auditor): by person, device,
  * alert, actor (carer), kind and time, oldest first, paged with `after`. Export is CSV (RFC 4180) or JSON,
  * downloaded as an attachment. Carers are refused (and the refusal audited) like every other oversight route.
@@ -59,23 +72,20 @@ export function createAuditApi(deps: AuditApiDeps): Route[] {
     ['GET', /^\/api\/audit\/search$/, (_req, res, userId, _p, url) => {
       requireRole(deps.index, userId, oversightRoles, 'search the audit trail')
       const f = auditFilter(url, 100, 1000)
-      const rows = deps.audit.search({ ...f, limit: f.limit + 1 })
-      const page = rows.slice(0, f.limit)
-      sendJson(res, 200, { entries: page.map(auditView), next_after: rows.length > f.limit ? page[page.length - 1]!.seq : null })
+      const { page, more } = auditPage(deps.audit, f)
+      sendJson(res, 200, { entries: page.map(auditView), next_after: more ? page[page.length - 1]!.seq : null })
     }],
     ['GET', /^\/api\/audit\/export$/, (_req, res, userId, _p, url) => {
       requireRole(deps.index, userId, oversightRoles, 'export the audit trail')
       const format = url.searchParams.get('format') ?? 'csv'
       if (format !== 'csv' && format !== 'json') throw gatewayError('GW_ERR_API_BAD_REQUEST', ['format: must be csv or json'])
       const f = auditFilter(url, EXPORT_MAX_ROWS, EXPORT_MAX_ROWS)
-      const rows = deps.audit.search({ ...f, limit: f.limit + 1 })
-      const truncated = rows.length > f.limit
-      const page = rows.slice(0, f.limit)
+      const { page, more: truncated } = auditPage(deps.audit, f)
       const stamp = new Date(deps.now()).toISOString().replace(/[:.]/g, '-')
       res.setHeader('content-disposition', `attachment; filename="audit-${stamp}.${format}"`)
       res.setHeader('x-audit-rows', String(page.length))
       res.setHeader('x-audit-truncated', String(truncated))
-      const more = truncated ? `more rows match than the ${f.limit} exported; continue with after=${page[page.length - 1]!.seq} or narrow the filters` : null
+      const more = truncated ? `more rows match than the ${page.length} exported; continue with after=${page[page.length - 1]!.seq} or narrow the filters` : null
       if (format === 'json') {
         const body = JSON.stringify({ exported_at: new Date(deps.now()).toISOString(), filters: Object.fromEntries(url.searchParams), truncated, ...(more ? { note: more } : {}), entries: auditJsonRows(page) }, null, 1)
         return sendBody(res, 200, 'application/json; charset=utf-8', body)

@@ -2,6 +2,7 @@ import type { AuditLog } from '../core/contracts.js'
 import type { AuditEntry, AuditKind, AuditRecord } from '../core/audit.js'
 import { type ChainRow, GENESIS, rowHash } from '../audit/chain.js'
 import type { Db } from './db.js'
+import { DIGEST_SPAN_MS, digestNeedle, expandRoutine, matchesFilter } from '../audit/routine-events.js'
 
 interface Row { seq: number; at: number; kind: string; actor: string; alert_id: string | null; device_id: string | null; person_id: string | null; event_seq: number | null; detail: string }
 
@@ -23,13 +24,37 @@ export function createAuditRepo(db: Db, key?: Buffer): AuditLog {
     SELECT * FROM audit WHERE alert_id = @id
     UNION
     SELECT a.* FROM audit a WHERE a.event_seq IN (SELECT DISTINCT event_seq FROM audit WHERE alert_id = @id AND event_seq IS NOT NULL) AND a.alert_id IS NULL
+      AND a.kind <> 'events.routine'
     ORDER BY seq`)
-  const search = db.prepare(`SELECT * FROM audit WHERE (@kind IS NULL OR kind = @kind) AND (@deviceId IS NULL OR device_id = @deviceId)
-    AND (@personId IS NULL OR person_id = @personId) AND (@alertId IS NULL OR alert_id = @alertId)
-    AND (@actor IS NULL OR actor = @actor OR actor = 'user:' || @actor) AND (@from IS NULL OR at >= @from) AND (@to IS NULL OR at <= @to)
-    AND seq > @afterSeq ORDER BY seq LIMIT @limit`)
+  // Rows matching the filter, and (when a digest can hold a match) the digest rows of routine events that may: those
+  // are expanded and filtered exactly in `search`. A digest's `at` is its oldest event, the rest within DIGEST_SPAN_MS.
+  const search = db.prepare(`SELECT * FROM audit WHERE seq > @afterSeq AND ((kind <> 'events.routine' AND (@kind IS NULL OR kind = @kind)
+    AND (@deviceId IS NULL OR device_id = @deviceId) AND (@personId IS NULL OR person_id = @personId) AND (@alertId IS NULL OR alert_id = @alertId)
+    AND (@actor IS NULL OR actor = @actor OR actor = 'user:' || @actor) AND (@from IS NULL OR at >= @from) AND (@to IS NULL OR at <= @to))
+    OR (kind = 'events.routine' AND (@rawDigests OR (@digests AND (@needle IS NULL OR instr(detail, @needle) > 0)
+      AND (@from IS NULL OR at >= @from - ${DIGEST_SPAN_MS}) AND (@to IS NULL OR at <= @to)))))
+    ORDER BY seq`)
   return {
-    search: (f) => (search.all({ kind: f.kind ?? null, deviceId: f.deviceId ?? null, personId: f.personId ?? null, alertId: f.alertId ?? null, actor: f.actor ?? null, from: f.from ?? null, to: f.to ?? null, afterSeq: f.afterSeq ?? 0, limit: f.limit }) as Row[]).map(toRecord),
+    search(f) {
+      const digest = digestNeedle(f)
+      const out: AuditRecord[] = []
+      const rows = search.iterate({
+        kind: f.kind ?? null, deviceId: f.deviceId ?? null, personId: f.personId ?? null, alertId: f.alertId ?? null, actor: f.actor ?? null, from: f.from ?? null, to: f.to ?? null,
+        afterSeq: f.afterSeq ?? 0, rawDigests: f.kind === 'events.routine' ? 1 : 0, digests: digest ? 1 : 0, needle: digest?.needle ?? null,
+      }) as IterableIterator<Row>
+      try {
+        for (const r of rows) {
+          if (out.length >= f.limit) break
+          const record = toRecord(r)
+          // A digest's records are never split between pages: they share its seq, which is what `after` pages by.
+          if (r.kind === 'events.routine' && f.kind !== 'events.routine') out.push(...expandRoutine(record).filter((x) => matchesFilter(x, f)))
+          else out.push(record)
+        }
+      } finally {
+        rows.return?.()
+      }
+      return out
+    },
     append(e: AuditEntry): number {
       const prev = last.get() as { seq: number; hash: string | null } | undefined
       const row: Omit<ChainRow, 'hash' | 'prev_hash'> = { seq: (prev?.seq ?? 0) + 1, at: e.at, kind: e.kind, actor: e.actor, alert_id: e.alertId ?? null, device_id: e.deviceId ?? null, person_id: e.personId ?? null, event_seq: e.eventSeq ?? null, detail: JSON.stringify(e.detail) }

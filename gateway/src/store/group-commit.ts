@@ -47,9 +47,15 @@ export class GroupCommitter {
     private readonly db: Db,
     private readonly onCommitted: (fx: Effects) => void,
     private readonly durable?: () => Promise<void>,
+    /**
+     * Runs inside the group's transaction after its last item, with the items' merged effects: the last writes of
+     * the commit (the routine events' digest row, audit/routine-events.ts). If it throws, the whole group fails.
+     */
+    beforeCommit?: (committed: Effects) => void,
   ) {
     this.group = db.transaction((batch: Pending<unknown>[], outcomes: { ok: boolean; value: unknown }[], committed: Effects) => {
       for (const item of batch) outcomes.push(this.runOne(item, committed))
+      beforeCommit?.(committed)
     }).immediate
     const wrapped = db.transaction((run: () => unknown) => run())
     this.savepoint = <T>(run: () => T) => wrapped(run) as T

@@ -1,10 +1,17 @@
 import { ERASED } from '../privacy/personal-fields.js'
 import { eraseFromDocument, subjectEntry } from '../privacy/erasure.js'
 import type { Db } from './db.js'
+import type { AuditKind, AuditRecord } from '../core/audit.js'
+import { expandRoutine } from '../audit/routine-events.js'
 import { createPersonalDataRepo } from './personal-data-repo.js'
 
 /** A stored row as it is, columns by name. */
 export type StoredRow = Record<string, unknown>
+
+interface StoredDigest { seq: number; at: number; kind: string; actor: string; alert_id: null; device_id: null; person_id: null; event_seq: number | null; detail: string }
+const storedRecord = (d: StoredDigest): AuditRecord => ({ seq: d.seq, at: d.at, kind: d.kind as AuditKind, actor: d.actor, eventSeq: d.event_seq, detail: JSON.parse(d.detail) as Record<string, unknown> })
+/** An expanded record in the stored row's shape (columns by name, detail as JSON text), as the other rows are read. */
+const storedRow = (r: AuditRecord): StoredRow & { detail: string } => ({ seq: r.seq, at: r.at, kind: r.kind, actor: r.actor, alert_id: r.alertId ?? null, device_id: r.deviceId ?? null, person_id: r.personId ?? null, event_seq: r.eventSeq ?? null, detail: JSON.stringify(r.detail) })
 
 /** A configuration version that mentions a person, with their entry in it. */
 export interface Mention {
@@ -53,6 +60,11 @@ export function createSubjectRepo(db: Db) {
       UNION SELECT seq, at, kind, actor, alert_id, device_id, person_id, event_seq, detail FROM audit
         WHERE alert_id IN (SELECT id FROM alerts WHERE person_id = @person) AND (person_id IS NULL OR person_id = @person)
       ORDER BY seq`),
+    // Digest rows of routine events (audit/routine-events.ts) naming the person or one of their devices: these are read
+    // in full (digests carry no person or device column to index), then narrowed to the person's records.
+    routineDigests: db.prepare(`SELECT seq, at, kind, actor, alert_id, device_id, person_id, event_seq, detail FROM audit WHERE kind = 'events.routine'
+      AND (instr(detail, @personNeedle) > 0 OR EXISTS (SELECT 1 FROM json_each(@devices) d WHERE instr(audit.detail, '"device":' || json_quote(d.value)) > 0))
+      ORDER BY seq`),
     updateDocument: db.prepare('UPDATE config_versions SET document = ? WHERE version = ?'),
     eraseNotes: db.prepare('UPDATE alerts SET outcome_note = ? WHERE person_id = ? AND outcome_note IS NOT NULL AND outcome_note <> ?'),
     eraseTexts: db.prepare('UPDATE notifications SET text = ? WHERE text <> ? AND alert_id IN (SELECT id FROM alerts WHERE person_id = ?)'),
@@ -86,7 +98,17 @@ export function createSubjectRepo(db: Db) {
     ruleVersions: (personId: string) => stmt.ruleVersions.all(personId) as StoredRow[],
     ruleState: (personId: string) => stmt.ruleState.all(personId) as StoredRow[],
     timers: (personId: string) => stmt.timers.all(personId) as StoredRow[],
-    audit: (personId: string, deviceIds: readonly string[]) => stmt.audit.all({ person: personId, devices: json(deviceIds) }) as (StoredRow & { detail: string })[],
+    /** The person's audit rows, with routine events' digests expanded to the records that are theirs, in seq order. */
+    audit(personId: string, deviceIds: readonly string[]): (StoredRow & { detail: string })[] {
+      const rows = stmt.audit.all({ person: personId, devices: json(deviceIds) }) as (StoredRow & { detail: string })[]
+      const digests = stmt.routineDigests.all({ personNeedle: `"person":${JSON.stringify(personId)}`, devices: json(deviceIds) }) as StoredDigest[]
+      if (digests.length === 0) return rows
+      const devices = new Set(deviceIds)
+      const theirs = (r: AuditRecord) => r.personId === personId || (r.deviceId != null && devices.has(r.deviceId) && (r.personId == null || r.personId === personId))
+      const expanded = digests.flatMap((d) => expandRoutine(storedRecord(d)).filter(theirs).map(storedRow))
+      return [...rows, ...expanded].sort((a, b) => (a.seq as number) - (b.seq as number))
+    },
+
 
     /** Erases the person from up to `limit` stored configuration versions after `afterVersion`; the last version seen, or null when done. */
     eraseFromVersions(personId: string, afterVersion: number, limit: number): { last: number | null; changed: number } {
