@@ -3,7 +3,8 @@
  * alone, in one process, no MQTT: µs per event for the throughput mix (heartbeats, suppressed motion, 1 % alarms).
  * Write the configuration first: `node --import tsx simulators/bench/write-config.ts /tmp/bench.json`.
  * A developer's tool for attributing the gateway's per-event cost (issue 9); `npm run bench` is the measurement.
- * Env: B=batch sizes (default 20,100), DROP=index names to drop first, NOCKPT=1 for SQLite's own checkpoints.
+ * Env: B=batch sizes (default 20,100), DROP=index names to drop first, PRAGMAS=pragmas to set first (a;b), NOCKPT=1
+ * for SQLite's own checkpoints, ALARMS=n to time n alarms one at a time (the raise path, ingest to COMMIT).
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -32,6 +33,8 @@ const config = loadConfig(cfgFile, registryContext)
 // The bench configuration's device naming (simulators/bench/bench-config.ts): PIRs and seizure monitors.
 const pirs = config.devices.filter((d) => d.id.startsWith('pir-')).map((d) => d.id)
 const alarms = config.devices.filter((d) => d.id.startsWith('alm-')).map((d) => d.id)
+// The latency people's monitors: each alarm pages a soft pager and an ESPA pager.
+const timed = config.devices.filter((d) => d.id.startsWith('sz-')).map((d) => d.id)
 const SITE = config.sites[0]!.id
 const index = indexConfig(config)
 const db = openDatabase(join(dir, 'gateway.db'))
@@ -42,7 +45,8 @@ const repos = createRepositories(db, { auditKey: loadAuditKey(join(dir, 'audit.k
 const walOps = await startWalSyncThread()
 const wal = new WalSync(join(dir, 'gateway.db-wal'), walOps)
 const checkpointer = process.env.NOCKPT ? null : await startCheckpointer(db, join(dir, 'gateway.db'), pino({ level: 'warn' }))
-const committer = new GroupCommitter(db, () => undefined, () => wal.sync(), writeRoutineDigest(repos.audit))
+let committedAt = 0
+const committer = new GroupCommitter(db, () => void (committedAt = performance.now()), () => wal.sync(), writeRoutineDigest(repos.audit))
 const adapters = new Map(deviceAdapters.map((a) => [a.id, a]))
 const supervisor = new DeviceSupervisor(new Map(), Date.now())
 const pipeline = createPipeline({ index, decoders: adapters, supervisor, types: adapters, repos, transact: (run, recover) => committer.submit(run, recover), newId: (p) => `${p}-${randomUUID()}`, log: pino({ level: 'warn' }), rejections: new Map(), lineUp: () => true })
@@ -70,6 +74,25 @@ async function run(count: number, batch: number): Promise<number> {
 }
 await run(5000, 50)
 for (const b of (process.env.B ?? "20,100").split(",").map(Number)) await run(total, b)
+/**
+ * The raise path alone: one alarm at a time (a latency person's, paging twice), from ingest to its COMMIT (when
+ * screens and pagers are told), each cleared again so the next one raises.
+ */
+async function alarmsAlone(count: number): Promise<void> {
+  const took: number[] = []
+  const event = (id: string, type: string, k: number) => ({ ...raw(0), topic: `care/${SITE}/device/${id}/event`, principal: id, clientId: id, payload: Buffer.from(`{"event_id":"${type}-${k}","type":"${type}","at":"${new Date().toISOString()}"}`) })
+  for (let k = 0; k < count; k++) {
+    const id = timed[k % timed.length]!
+    const t0 = performance.now()
+    await pipeline.ingest(event(id, 'seizure_alarm', k))
+    took.push((committedAt - t0) * 1000)
+    await pipeline.ingest(event(id, 'seizure_cleared', k))
+    await new Promise((r) => setTimeout(r, 2))
+  }
+  took.sort((a, b) => a - b)
+  console.log(`${count} alarms alone, ingest → COMMIT: p50 ${took[Math.floor(count / 2)]!.toFixed(0)} µs, p90 ${took[Math.floor(count * 0.9)]!.toFixed(0)} µs`)
+}
+if (process.env.ALARMS) await alarmsAlone(Number(process.env.ALARMS))
 const { statSync } = await import('node:fs')
 console.log('wal MB', (statSync(join(dir, 'gateway.db-wal')).size / 2 ** 20).toFixed(1), 'db MB', (statSync(join(dir, 'gateway.db')).size / 2 ** 20).toFixed(1))
 await wal.close()
