@@ -47,6 +47,7 @@ import { auditAnchorTopic } from './core/topics.js'
 import { createAccountRepo, createRepositories, openDatabase } from './store/index.js'
 import { GroupCommitter } from './store/group-commit.js'
 import { writeRoutineDigest } from './audit/routine-events.js'
+import { createUnstoredRouting } from './compose/unstored-routing.js'
 import type { WalFileOps } from './store/wal-sync.js'
 import { truncateWal } from './store/checkpointer.js'
 import { startDurableStore } from './compose/durable-store.js'
@@ -119,9 +120,11 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
   const counters = { eventsAccepted: 0, duplicates: 0, rejections: new Map<string, number>() }
   // Late-bound: the committer's after-commit hook needs the hub, dispatcher and scheduler built below.
   let afterCommit: (fx: import('./core/effects.js').Effects) => void = () => undefined
+  // Late-bound: pages of work the store refused go out through the lines and screens built below.
+  let unstoredRouting: ReturnType<typeof createUnstoredRouting> | null = null
   // Issue 9: the group's fdatasync runs off the event loop; acknowledgements still wait for it (store/wal-sync.ts).
   const store = await startDurableStore(db, dbFile, log.child({ module: 'gateway.store' }), seams.walFileOps)
-  const committer = new GroupCommitter(db, (fx) => afterCommit(fx), () => store.synced(), writeRoutineDigest(repos.audit))
+  const committer = new GroupCommitter(db, (fx) => afterCommit(fx), () => store.synced(), { beforeCommit: writeRoutineDigest(repos.audit), onUnstored: (fx, err) => unstoredRouting?.refused(fx, err) })
   const newId = (prefix: 'al' | 'nt' | 'sp') => `${prefix}-${randomUUID()}`
   // Late-bound: line drivers report back through commands built on the pipeline.
   let pagerLines: ReturnType<typeof createPagerLines> | null = null
@@ -167,7 +170,13 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
     report: (id, event, detail) => commands.report(id, event, clock.now(), detail),
   })
   const scheduler = createTimerScheduler({ clock, log: log.child({ module: 'gateway.timers' }), nextDueAt: () => pipeline.nextDueAt(), fireDue: (now) => pipeline.fireDueTimers(now) })
+  unstoredRouting = createUnstoredRouting({
+    log: log.child({ module: 'gateway.store' }), now: () => clock.now(), driverFor: (id) => lines.driverFor(id), addressOf: (id) => lines.addressOf(id),
+    show: (alert, n) => hub.showUnstored(alert, n),
+    recordOutage: (detail) => committer.submit(() => void repos.audit.append({ at: clock.now(), kind: 'storage.failing', actor: 'gateway', detail })),
+  })
   afterCommit = (fx) => {
+    unstoredRouting?.committed()
     if (fx.alertsChanged.size) {
       hub.alertsChanged(fx.alertsChanged)
       dispatcher.withdraw(fx.alertsChanged)
@@ -218,7 +227,7 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
   const http = await startHttpServer({ access, ...(tls ? { tls } : {}),
     host: opts.host, port: opts.httpPort, hub, staticFiles: loadStaticFiles(webDir), log: log.child({ module: 'gateway.http' }),
     authenticate: (token, client) => access.bearer(token, client), refused,
-    health: () => ({ status: store.failing ? 'storage_failing' : 'ok', commit_backlog: committer.backlog }),
+    health: () => ({ status: store.failing || unstoredRouting?.failing ? 'storage_failing' : 'ok', commit_backlog: committer.backlog }),
     api: createRouter(createApi({ index, alerts: repos.alerts, notifications: repos.notifications, audit: repos.audit, suppressions: repos.suppressions, ruleVersions: repos.ruleVersions, now: () => clock.now(),
       accept: (id, userId, via) => commands.accept(id, userId, via, clock.now()),
       decline: (id, userId, via) => commands.decline(id, userId, via, clock.now()),
@@ -230,7 +239,7 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
       deviceHealth: (id) => pipeline.deviceHealth(id),
       rotateDevice: (userId, id) => commands.rotateDevice(userId, id, clock.now()),
       revokeDevice: (userId, id) => commands.revokeDevice(userId, id, clock.now()),
-      metrics: () => renderMetrics({ ...counters, screens: hub.size, commitBacklog: committer.backlog, walSyncs: store.syncs, storageFailing: store.failing, brokerRefusals: brokerStats() }) }),
+      metrics: () => renderMetrics({ ...counters, screens: hub.size, commitBacklog: committer.backlog, walSyncs: store.syncs, storageFailing: store.failing || (unstoredRouting?.failing ?? false), brokerRefusals: brokerStats() }) }),
       createBoardApi({ index, alerts: repos.alerts, now: () => clock.now(), deviceHealth: (id) => pipeline.deviceHealth(id), deviceTypes: adapterById }),
       accountRoutes(index, access, {
         issue: (actor, userId) => issueUserToken(repos, (run) => committer.submit(run), userId, actor, clock.now()),
@@ -380,6 +389,9 @@ async function main(): Promise<void> {
   }
   process.once('SIGTERM', () => shutdown('SIGTERM'))
   process.once('SIGINT', () => shutdown('SIGINT'))
+  // A file-size limit (ulimit -f) must reach SQLite as a refused write (SQLITE_FULL), on which alarms are still paged,
+  // not kill the process with every open alert's escalation in it (SIGXFSZ's default action).
+  process.on('SIGXFSZ', () => undefined)
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) void main()

@@ -22,7 +22,7 @@ export function renderMetrics(m: { eventsAccepted: number; duplicates: number; r
     '# HELP gateway_wal_syncs_total fdatasyncs of the write-ahead log that acknowledgements waited for.',
     '# TYPE gateway_wal_syncs_total counter',
     `gateway_wal_syncs_total ${m.walSyncs}`,
-    '# HELP gateway_storage_failing 1 once a sync of the write-ahead log has failed: nothing more is acknowledged until a restart.',
+    '# HELP gateway_storage_failing 1 while the database refuses writes (alarms are still paged, nothing is acknowledged), and for good once a sync of the write-ahead log has failed (until a restart).',
     '# TYPE gateway_storage_failing gauge',
     `gateway_storage_failing ${m.storageFailing ? 1 : 0}`,
   ]

@@ -46,7 +46,7 @@ const walOps = await startWalSyncThread()
 const wal = new WalSync(join(dir, 'gateway.db-wal'), walOps)
 const checkpointer = process.env.NOCKPT ? null : await startCheckpointer(db, join(dir, 'gateway.db'), pino({ level: 'warn' }))
 let committedAt = 0
-const committer = new GroupCommitter(db, () => void (committedAt = performance.now()), () => wal.sync(), writeRoutineDigest(repos.audit))
+const committer = new GroupCommitter(db, () => void (committedAt = performance.now()), () => wal.sync(), { beforeCommit: writeRoutineDigest(repos.audit) })
 const adapters = new Map(deviceAdapters.map((a) => [a.id, a]))
 const supervisor = new DeviceSupervisor(new Map(), Date.now())
 const pipeline = createPipeline({ index, decoders: adapters, supervisor, types: adapters, repos, transact: (run, recover) => committer.submit(run, recover), newId: (p) => `${p}-${randomUUID()}`, log: pino({ level: 'warn' }), rejections: new Map(), lineUp: () => true })

@@ -8,6 +8,7 @@ import { canSeeAlert } from './visibility.js'
 import type { AlertRepository, NotificationRepository } from '../core/contracts.js'
 import { isGatewayError } from '../core/errors.js'
 import type { Page } from '../core/pager.js'
+import type { Notification } from '../core/alert.js'
 import type { AckChannel } from '../lifecycle/alert-service.js'
 import { openAlertStates } from '../lifecycle/transitions.js'
 import { type Alert, type AlertOutcome, alertOutcomes } from '../core/alert.js'
@@ -150,6 +151,18 @@ export function createLiveHub(deps: LiveHubDeps) {
         }
         if (boards.touch(id)) toBoards(alert, view, addressees)
       }
+    },
+
+    /**
+     * An alarm the store refused to hold (disk full, read-only): its alert and page, built from memory, on the
+     * addressee's screens and every board that may see it, marked `unstored` (the alert cannot be accepted here;
+     * it is stored, raised and paged again when the device resends it after the store recovers).
+     */
+    showUnstored(alert: Alert, notification: Notification): void {
+      const view = textFrame(JSON.stringify({ type: 'alert', alert: { ...alertView(index, alert), unstored: true } }))
+      const page = textFrame(JSON.stringify({ type: 'notification', notification: { ...notificationView(notification), unstored: true } }))
+      for (const s of sessions) if (s.userId === notification.userId) sendFrame(s, view, page)
+      toBoards(alert, view, new Set([notification.userId]))
     },
 
     /** Soft pager driver transport: show a page on the addressee's open screens. */

@@ -197,6 +197,7 @@ export function reportNotification(deps: LifecycleDeps, fx: Effects, notificatio
   deps.notifications.insert(next)
   deps.audit.append({ at: now, kind: 'notification.transition', actor: 'gateway', alertId: n.alertId, personId: alert.personId, detail: { notification_id: next.id, user_id: n.userId, pager_id: fb.pagerId, protocol: fb.protocol, attempt: n.attempt, from: null, to: 'queued', text: fb.text, failover_from: n.pagerId, reason: why } })
   fx.notificationsToSend.push(next.id)
+  fx.pages.push({ alert, notification: next })
 }
 
 /** Every alert whose ladder step is due moves on (timeout). */

@@ -34,6 +34,7 @@ export function runStep(deps: LifecycleDeps, fx: Effects, alert: Alert, index: n
     deps.audit.append({ ...base, kind: 'notification.transition', detail: { notification_id: n.id, user_id: p.userId, pager_id: p.pagerId, protocol: p.protocol, attempt, step: i + 1, from: null, to: 'queued', text: p.text } })
     if (p.truncatedFrom !== null) deps.audit.append({ ...base, kind: 'pager.text_truncated', detail: { notification_id: n.id, pager_id: p.pagerId, full_length: p.truncatedFrom.length, sent_length: p.text.length } })
     fx.notificationsToSend.push(n.id)
+    fx.pages.push({ alert, notification: n })
   }
   // A re-page of the same step (a rule's re-alert) must not push the step's deadline back: otherwise a
   // condition that re-alerts more often than the wait would never escalate.

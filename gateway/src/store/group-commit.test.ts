@@ -174,3 +174,54 @@ describe('openDatabase', () => {
     expect(actorsSeenBy(db)).toEqual(['kept'])
   })
 })
+
+describe('GroupCommitter when the store refuses a write (reliability-security.md row 16)', () => {
+  const page = (id: string) => ({ alert: { id: `al-${id}` } as never, notification: { id: `nt-${id}` } as never })
+  const refusal = (code: string) => Object.assign(new Error(`refused: ${code}`), { code })
+
+  it.each([
+    ['SQLITE_FULL', true], ['SQLITE_IOERR_WRITE', true], ['SQLITE_READONLY', true], ['SQLITE_BUSY', true],
+    ['SQLITE_CONSTRAINT_UNIQUE', false], ['GW_ERR_API_BAD_REQUEST', false], [undefined, false],
+  ])('%s is a refusal by the store: %s', async (code, refused) => {
+    const { isStoreRefusal } = await import('./group-commit.js')
+    expect(isStoreRefusal(code === undefined ? new Error('bug') : refusal(code))).toBe(refused)
+  })
+
+  it('a refused COMMIT fails every item, acknowledges nothing, and hands over every page the group planned', async () => {
+    const unstored: { pages: string[]; err: unknown }[] = []
+    const c = new GroupCommitter(db, (fx) => committed.push(fx), undefined, {
+      // The last write of the group is refused, as a full disk refuses the COMMIT's frames.
+      beforeCommit: () => { throw refusal('SQLITE_FULL') },
+      onUnstored: (fx, err) => unstored.push({ pages: fx.pages.map((p) => p.notification.id), err }),
+    })
+    const a = c.submit((fx) => { mark('a'); fx.pages.push(page('a')) })
+    const b = c.submit((fx) => { mark('b'); fx.pages.push(page('b')) })
+    await expect(a).rejects.toMatchObject({ code: 'GW_ERR_STORE_WRITE_FAILED' })
+    await expect(b).rejects.toMatchObject({ code: 'GW_ERR_STORE_WRITE_FAILED' })
+    expect(unstored).toEqual([{ pages: ['nt-a', 'nt-b'], err: expect.objectContaining({ code: 'SQLITE_FULL' }) }])
+    expect(committed).toEqual([])
+    expect(actorsSeenBy(reader)).toEqual([])
+  })
+
+  it('an item whose write is refused (and whose recovery is too) hands over its pages; the rest of the group commits', async () => {
+    const unstored: string[][] = []
+    const c = new GroupCommitter(db, (fx) => committed.push(fx), undefined, { onUnstored: (fx) => unstored.push(fx.pages.map((p) => p.notification.id)) })
+    const ok = c.submit((fx) => { mark('ok'); fx.pages.push(page('ok')) })
+    const lost = c.submit((fx) => {
+      fx.pages.push(page('lost'))
+      throw refusal('SQLITE_IOERR_WRITE')
+    }, () => { throw refusal('SQLITE_IOERR_WRITE') })
+    const bug = c.submit((fx) => {
+      fx.pages.push(page('bug'))
+      throw new Error('a bug, not the store')
+    })
+    await expect(ok).resolves.toBeUndefined()
+    await expect(lost).rejects.toMatchObject({ code: 'SQLITE_IOERR_WRITE' })
+    await expect(bug).rejects.toThrow('a bug, not the store')
+    // The bug's page is not sent: its work was rolled back for a reason a resend will not cure, and it is not an alarm
+    // the store lost. The committed item's page goes out the usual way, after the commit.
+    expect(unstored).toEqual([['nt-lost']])
+    expect(committed.flatMap((fx) => fx.pages.map((p) => p.notification.id))).toEqual(['nt-ok'])
+    expect(actorsSeenBy(reader)).toEqual(['ok'])
+  })
+})

@@ -2,6 +2,32 @@ import { createEffects, type Effects, mergeEffects } from '../core/effects.js'
 import { gatewayError } from '../core/errors.js'
 import type { Db } from './db.js'
 
+/** Optional parts of a group's life. */
+export interface GroupHooks {
+  /**
+   * Runs inside the group's transaction after its last item, with the items' merged effects: the last writes of
+   * the commit (the routine events' digest row, audit/routine-events.ts). If it throws, the whole group fails.
+   */
+  readonly beforeCommit?: (committed: Effects) => void
+  /**
+   * The store refused the group (or an item of it): nothing of it is stored or acknowledged, and devices will resend.
+   * Called with what it would have done, so its pages can still be sent (reliability-security.md row 16).
+   */
+  readonly onUnstored?: (fx: Effects, err: unknown) => void
+}
+
+/** SQLite's answer when the disk or file refused a write (full, read-only, I/O error, file too large), not a bug in the item. */
+export function isStoreRefusal(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code
+  return typeof code === 'string' && /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN|CORRUPT|NOTADB|NOMEM|BUSY|LOCKED)/.test(code)
+}
+
+/** What items the store refused would have done, and the first refusal. */
+interface Lost {
+  readonly fx: Effects
+  cause: unknown
+}
+
 interface Pending<T> {
   readonly run: (fx: Effects) => T
   readonly recover: ((err: unknown, fx: Effects) => T) | undefined
@@ -41,21 +67,17 @@ export class GroupCommitter {
   private readonly syncMode: { normal: () => void; full: () => void } | null
 
   /** The group's transaction (BEGIN IMMEDIATE), made once like `savepoint`. */
-  private readonly group: (batch: Pending<unknown>[], outcomes: { ok: boolean; value: unknown }[], committed: Effects) => void
+  private readonly group: (batch: Pending<unknown>[], outcomes: { ok: boolean; value: unknown }[], committed: Effects, lost: Lost) => void
 
   constructor(
     private readonly db: Db,
     private readonly onCommitted: (fx: Effects) => void,
     private readonly durable?: () => Promise<void>,
-    /**
-     * Runs inside the group's transaction after its last item, with the items' merged effects: the last writes of
-     * the commit (the routine events' digest row, audit/routine-events.ts). If it throws, the whole group fails.
-     */
-    beforeCommit?: (committed: Effects) => void,
+    private readonly hooks: GroupHooks = {},
   ) {
-    this.group = db.transaction((batch: Pending<unknown>[], outcomes: { ok: boolean; value: unknown }[], committed: Effects) => {
-      for (const item of batch) outcomes.push(this.runOne(item, committed))
-      beforeCommit?.(committed)
+    this.group = db.transaction((batch: Pending<unknown>[], outcomes: { ok: boolean; value: unknown }[], committed: Effects, lost: Lost) => {
+      for (const item of batch) outcomes.push(this.runOne(item, committed, lost))
+      hooks.beforeCommit?.(committed)
     }).immediate
     const wrapped = db.transaction((run: () => unknown) => run())
     this.savepoint = <T>(run: () => T) => wrapped(run) as T
@@ -85,19 +107,25 @@ export class GroupCommitter {
     if (batch.length === 0) return
     const outcomes: { ok: boolean; value: unknown }[] = []
     const committed = createEffects()
+    const lost: Lost = { fx: createEffects(), cause: null }
     try {
       this.syncMode?.normal()
       // IMMEDIATE: take the write lock at BEGIN, so a command-line tool writing at the same moment makes this
       // wait (busy_timeout) instead of failing mid-transaction when its read snapshot goes stale.
-      this.group(batch, outcomes, committed)
+      this.group(batch, outcomes, committed, lost)
     } catch (err) {
       const failure = gatewayError('GW_ERR_STORE_WRITE_FAILED', [(err as Error).message], {}, err)
       for (const item of batch) item.reject(failure)
+      // Nothing of the group is stored and nothing is acknowledged; what it would have paged still goes out.
+      mergeEffects(committed, lost.fx)
+      this.hooks.onUnstored?.(committed, err)
       return
     } finally {
       // Not on a closed connection (a group flushed during shutdown): its rejection above must be what is reported.
       if (this.db.open) this.syncMode?.full()
     }
+    // Items the store refused on their own (a write failed inside their savepoint): their pages still go out.
+    if (lost.fx.pages.length > 0) this.hooks.onUnstored?.(lost.fx, lost.cause)
     const settle = () => batch.forEach((item, i) => {
       const o = outcomes[i]!
       if (o.ok) item.resolve(o.value)
@@ -121,21 +149,29 @@ export class GroupCommitter {
     }
   }
 
-  private runOne(item: Pending<unknown>, committed: Effects): { ok: boolean; value: unknown } {
+  private runOne(item: Pending<unknown>, committed: Effects, lost: Lost): { ok: boolean; value: unknown } {
     const fx = createEffects()
     try {
       const value = this.savepoint(() => item.run(fx))
       mergeEffects(committed, fx)
       return { ok: true, value }
     } catch (err) {
-      if (!item.recover) return { ok: false, value: err }
+      const refused = (e: unknown) => {
+        // A write the store refused (disk full, read-only, I/O error) lost the item; a bug in the item did not.
+        if (isStoreRefusal(e)) {
+          mergeEffects(lost.fx, fx)
+          lost.cause ??= e
+        }
+        return { ok: false, value: e }
+      }
+      if (!item.recover) return refused(err)
       const rfx = createEffects()
       try {
         const value = this.savepoint(() => item.recover!(err, rfx))
         mergeEffects(committed, rfx)
         return { ok: true, value }
       } catch (err2) {
-        return { ok: false, value: err2 }
+        return refused(err2)
       }
     }
   }

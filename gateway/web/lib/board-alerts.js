@@ -55,7 +55,7 @@ export function tick(root, now) {
 function openRow(a, ladders, now, fresh) {
   const tr = baseRow(a);
   if (fresh) tr.classList.add('fresh');
-  cell(tr, STATE_TEXT[a.state] ?? humanise(a.state), 'state');
+  cell(tr, a.unstored ? 'Not recorded: storage failing' : STATE_TEXT[a.state] ?? humanise(a.state), 'state');
   cell(tr, a.accepted_by ? a.accepted_by.display_name : 'Nobody yet', 'attending');
   cell(tr, escalation(a, ladders.get(`${a.site_id}/${a.priority}`), now), 'step');
   cell(tr, raised(a, now));

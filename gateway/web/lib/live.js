@@ -17,7 +17,8 @@ import { goToSignIn, requireSignIn, signOut } from './session.js';
  *   accepted_at: string|null, trigger_count: number,
  *   escalation_step: number, next_step_at: string|null,
  *   resolved_by: string|null, resolved_at: string|null, closed_by: string|null, closed_at: string|null,
- *   outcome: AlertOutcome|null, outcome_note: string|null, restrictions?: string[]}} AlertView
+ *   outcome: AlertOutcome|null, outcome_note: string|null, restrictions?: string[],
+ *   unstored?: boolean}} AlertView
  */
 /**
  * @typedef {{id: string, alert_id: string, pager_id: string, state: string,

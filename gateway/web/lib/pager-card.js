@@ -15,6 +15,8 @@ const RESTRICTION_TEXT = /** @type {Record<string, string>} */ ({
 /** @typedef {{ok: boolean, text: string, code?: string, unconfirmed?: boolean}} Outcome */
 /** @typedef {{now: number, myId?: string, busy: boolean, result?: Outcome, ringing?: boolean}} CardContext */
 
+const UNSTORED_TEXT = 'Not recorded: the gateway cannot store alerts right now. Go now; it will page again once it can.';
+
 const STATE_TEXT = {
   new: 'Nobody attending yet — waiting for someone to accept',
   active: 'Nobody attending yet — waiting for someone to accept',
@@ -70,7 +72,8 @@ export function fillCard(el, a, c) {
   const mine = a.state === 'acknowledged' && a.accepted_by?.id === c.myId;
   // Anyone who can see a cancelled alert may close it: it needs an outcome, not a particular carer.
   const closable = mine || a.state === 'cancelled';
-  q(el, '.card-state').textContent = a.state !== 'cancelled' && a.accepted_by
+  // Paged while the gateway's storage refuses writes: nothing about it can be recorded yet (README, "Storage failing").
+  q(el, '.card-state').textContent = a.unstored ? UNSTORED_TEXT : a.state !== 'cancelled' && a.accepted_by
     ? `Attending: ${a.accepted_by.display_name}${mine ? ' (you)' : ''}`
     : STATE_TEXT[/** @type {keyof STATE_TEXT} */ (a.state)] ?? humanise(a.state);
   const step = q(el, '.card-step');

@@ -1,0 +1,99 @@
+import { execFileSync } from 'node:child_process'
+import Database from 'better-sqlite3'
+import mqtt, { type MqttClient } from 'mqtt'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { api, connectDevice, connectScreen, eventually, eventId, publishEvent, type Screen } from '../helpers/clients.js'
+import { type GatewayProcess, startGatewayProcess } from '../helpers/gateway-process.js'
+
+/** The gateway process's file-size limit (RLIMIT_FSIZE), soft part only: a real kernel refusal of every write past it. */
+const limitFileSize = (pid: number, soft: number | 'unlimited') => execFileSync('prlimit', ['--pid', String(pid), `--fsize=${soft}:unlimited`])
+
+/** Does this publish get its PUBACK within `ms`? */
+const acked = (p: Promise<unknown>, ms: number) => Promise.race([p.then(() => true, () => false), new Promise<boolean>((r) => setTimeout(() => r(false), ms))])
+
+/**
+ * reliability-security.md row 16, with a real refusal: the kernel's file-size limit makes SQLite's writes fail
+ * (SQLITE_FULL, as on a full disk) inside the running gateway process. Alarms must still be paged, nothing may be
+ * acknowledged, and once the store takes writes again the device's resend is committed exactly once.
+ */
+describe('the store refuses writes (disk full): alarms are still paged, nothing is acknowledged', () => {
+  let gw: GatewayProcess
+  let bob: Screen
+  let board: Screen
+  let monitor: MqttClient
+  let bed: MqttClient
+  const alarmId = eventId('alarm')
+  let alarm: Promise<unknown>
+
+  beforeAll(async () => {
+    gw = await startGatewayProcess()
+    bob = await connectScreen(gw.httpPort, gw.credentials.users['c-bob']!)
+    board = await connectScreen(gw.httpPort, gw.credentials.users['tl-kim']!)
+    // A real device: it reconnects and resends what was never acknowledged (MQTT 3.1.1 §4.4).
+    monitor = mqtt.connect(`mqtt://127.0.0.1:${gw.mqttPort}`, { username: 'sz-r14', password: gw.credentials.devices['sz-r14']!, clientId: 'sz-r14', clean: true, reconnectPeriod: 300 })
+    await new Promise<void>((resolve, reject) => { monitor.once('connect', () => resolve()); monitor.once('error', reject) })
+    bed = await connectDevice(gw.mqttPort, 'bed-r12', gw.credentials.devices['bed-r12']!)
+    limitFileSize(gw.child.pid!, 64 * 1024)
+    // The write-ahead log still has room below the limit for a few commits; heartbeats use it up.
+    let refused = false
+    const until = Date.now() + 30_000
+    for (let i = 0; i < 200 && !refused && Date.now() < until; i++) {
+      refused = !(await acked(publishEvent(bed, 'bed-r12', { type: 'heartbeat' }), 2000))
+      await new Promise((r) => setTimeout(r, 60))
+    }
+    expect(refused, 'the store never refused a write').toBe(true)
+    alarm = publishEvent(monitor, 'sz-r14', { type: 'seizure_alarm', event_id: alarmId })
+  }, 60_000)
+
+  afterAll(async () => {
+    for (const s of [bob, board]) s?.close()
+    // Forced: the bed sensor's connection was dropped by the broker when its heartbeat was refused.
+    bed?.end(true)
+    monitor?.end(true)
+    expect(await gw.kill('SIGTERM')).toBe(0)
+  })
+
+  it('pages the carer and shows the board the alarm, marked unstored', async () => {
+    const shown = await bob.waitFor((m) => m.type === 'alert' && (m.alert as { room_code: string }).room_code === 'R14', 'the alarm on Bob\'s soft pager')
+    expect(shown.alert).toMatchObject({ alert_class: 'SEIZURE', priority: 'high', unstored: true })
+    const page = await bob.waitFor((m) => m.type === 'notification', 'the page on Bob\'s soft pager')
+    expect(page.notification).toMatchObject({ user_id: 'c-bob', protocol: 'soft', unstored: true })
+    expect(String((page.notification as { text: string }).text)).toMatch(/^R14 SEIZURE/)
+    await board.waitFor((m) => m.type === 'alert' && (m.alert as { room_code: string; unstored?: boolean }).room_code === 'R14', 'the alarm on the board')
+  })
+
+  it('acknowledges nothing, says so on /healthz and in the metrics, and stays up', async () => {
+    expect(await acked(alarm, 1500)).toBe(false)
+    const health = await api(gw.httpPort, gw.credentials.users['tl-kim']!, '/healthz')
+    expect(health.status).toBe(503)
+    expect(health.body).toMatchObject({ status: 'storage_failing' })
+    const metrics = String((await api(gw.httpPort, gw.credentials.users['tl-kim']!, '/metrics')).body)
+    expect(metrics).toMatch(/^gateway_storage_failing 1$/m)
+    expect(gw.child.exitCode).toBeNull()
+    expect(gw.logs.some((l) => l.includes('STORAGE FAILING'))).toBe(true)
+  })
+
+  it('once the store takes writes again, the resent alarm is committed once, raised and paged as usual, and the outage audited', async () => {
+    limitFileSize(gw.child.pid!, 'unlimited')
+    // The device resends after its next reconnect; its PUBACK now comes after the commit.
+    expect(await acked(alarm, 20_000)).toBe(true)
+    const kim = gw.credentials.users['tl-kim']!
+    const alerts = await eventually(async () => {
+      const open = ((await api(gw.httpPort, kim, '/api/alerts')).body.alerts as { room_code: string; state: string }[]).filter((a) => a.room_code === 'R14')
+      return open.length ? open : null
+    }, 'the stored alarm')
+    expect(alerts).toHaveLength(1)
+    await bob.waitFor((m) => m.type === 'notification' && !(m.notification as { unstored?: boolean }).unstored, 'the stored page')
+    const db = new Database(join(gw.dataDir, 'gateway.db'), { readonly: true })
+    try {
+      expect(db.prepare('SELECT count(*) FROM journal WHERE event_id = ?').pluck().get(alarmId)).toBe(1)
+    } finally {
+      db.close()
+    }
+    const outage = await eventually(async () => ((await api(gw.httpPort, gw.credentials.users['au-raj']!, '/api/audit/search?kind=storage.failing')).body.entries as { detail: Record<string, unknown> }[]).at(-1), 'the outage in the audit trail')
+    expect(outage.detail).toMatchObject({ cause: 'write_refused', unstored_pages: expect.any(Number) })
+    expect(outage.detail.unstored_pages).toBeGreaterThanOrEqual(1)
+    expect((await api(gw.httpPort, kim, '/healthz')).status).toBe(200)
+  })
+})
