@@ -48,6 +48,7 @@ import { createAccountRepo, createRepositories, openDatabase } from './store/ind
 import { GroupCommitter } from './store/group-commit.js'
 import { writeRoutineDigest } from './audit/routine-events.js'
 import { createUnstoredRouting } from './compose/unstored-routing.js'
+import { planEveryStep } from './lifecycle/escalation.js'
 import type { WalFileOps } from './store/wal-sync.js'
 import { truncateWal } from './store/checkpointer.js'
 import { startDurableStore } from './compose/durable-store.js'
@@ -173,6 +174,8 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
   unstoredRouting = createUnstoredRouting({
     log: log.child({ module: 'gateway.store' }), now: () => clock.now(), driverFor: (id) => lines.driverFor(id), addressOf: (id) => lines.addressOf(id),
     show: (alert, n) => hub.showUnstored(alert, n),
+    everyStep: (alert, now) => planEveryStep(pipeline.lifecycle, alert, now),
+    raiseStorageFailing: (message) => void pipeline.storageFailing(config.sites.map((s) => s.id), message, clock.now(), 'write_refused').catch(() => undefined),
     recordOutage: (detail) => committer.submit(() => void repos.audit.append({ at: clock.now(), kind: 'storage.failing', actor: 'gateway', detail })),
   })
   afterCommit = (fx) => {
@@ -389,9 +392,6 @@ async function main(): Promise<void> {
   }
   process.once('SIGTERM', () => shutdown('SIGTERM'))
   process.once('SIGINT', () => shutdown('SIGINT'))
-  // A file-size limit (ulimit -f) must reach SQLite as a refused write (SQLITE_FULL), on which alarms are still paged,
-  // not kill the process with every open alert's escalation in it (SIGXFSZ's default action).
-  process.on('SIGXFSZ', () => undefined)
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) void main()

@@ -142,6 +142,8 @@ export function createPipeline(deps: PipelineDeps) {
   /** Fold a rule step into state, its deadline, audit and (for `raise`) the alert lifecycle. */
   function applyStep(b: RuleBinding, step: RuleStep<StoredRuleState>, deviceId: string | null, eventSeq: number | null, now: number, fx: Effects): void {
     repos.ruleState.put(b.personId, b.rule.id, step.state)
+    // A deadline set or cleared by an event ties the event to what follows (the timer's alert names it as its trigger).
+    if (step.timer !== undefined) routine.keep()
     if (step.timer === 'clear') fx.timersChanged ||= repos.timers.clear(b.conditionKey)
     else if (step.timer) {
       repos.timers.set({ key: b.conditionKey, dueAt: step.timer.dueAt, personId: b.personId, ruleId: b.rule.id, createdEventSeq: eventSeq })
@@ -153,7 +155,7 @@ export function createPipeline(deps: PipelineDeps) {
         : d.outcome === 'cleared' ? sourceCleared(lifecycle, fx, b.conditionKey, d.reason, now) : null
       // Written after the alert exists so the decision row carries its id.
       const entry = { at: now, kind: 'rule.decision', actor: `rule:${b.rule.id}`, alertId: alert?.id ?? null, personId: b.personId, deviceId, eventSeq, detail: { rule_id: b.rule.id, rule_version: b.version, outcome: d.outcome, reason: d.reason } } as const
-      routine.decision({ rule: b.rule.id, version: b.version, person: b.personId, outcome: d.outcome, reason: d.reason }, step.timer !== undefined && step.timer !== 'clear', entry)
+      routine.decision({ rule: b.rule.id, version: b.version, person: b.personId, outcome: d.outcome, reason: d.reason }, step.timer !== undefined, entry)
     }
   }
 
@@ -336,9 +338,12 @@ export function createPipeline(deps: PipelineDeps) {
      * commit cannot be confirmed either, but screens and pagers are told at COMMIT, so people learn of it; the
      * caller ignores this promise's (certain) rejection.
      */
-    storageFailing(siteIds: readonly string[], message: string, now: number): Promise<void> {
-      return siteWideAlarm(siteIds, 'storage.failing', { message },
-        { key: 'storage', subject: 'STORAGE', ruleId: 'storage', alertClass: 'STORAGE FAILING', reason: `the disk did not confirm a write (${message}): nothing more is acknowledged; check the disk and reboot the host` }, now)
+    storageFailing(siteIds: readonly string[], message: string, now: number, cause: 'sync' | 'write_refused' = 'sync'): Promise<void> {
+      const reason = cause === 'sync'
+        ? `the disk did not confirm a write (${message}): nothing more is acknowledged; check the disk and reboot the host`
+        : `the database refuses writes (${message}): nothing is acknowledged until it takes them again, alarms are paged to every ladder step; free disk space or fix the disk`
+      return siteWideAlarm(siteIds, 'storage.failing', { message, cause },
+        { key: 'storage', subject: 'STORAGE', ruleId: 'storage', alertClass: 'STORAGE FAILING', reason }, now)
     },
 
     /** An event from a source that is not MQTT (a nurse-call panel over ESPA): journaled and processed like any other. */

@@ -1,10 +1,11 @@
 import type { MqttClient } from 'mqtt'
 import Database from 'better-sqlite3'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { api, connectDevice, publishEvent } from '../helpers/clients.js'
 import { verifyCli } from '../helpers/audit-cli.js'
-import { type GatewayProcess, startGatewayProcess } from '../helpers/gateway-process.js'
+import { type GatewayProcess, repoRoot, startGatewayProcess, tempDataDir } from '../helpers/gateway-process.js'
 
 interface Entry { seq: number; kind: string; device_id: string | null; person_id: string | null; detail: Record<string, unknown> }
 
@@ -18,9 +19,16 @@ describe('routine events are audited as one digest row per commit', () => {
   let kim: string
   const routineIds: string[] = []
   let raisedId: string
+  let clearedId: string
 
   beforeAll(async () => {
-    gw = await startGatewayProcess()
+    // The e2e configuration, plus an inactivity rule on the seizure monitor's "cleared" report: with no alarm active
+    // the seizure rule ignores that report (routine so far), but the inactivity rule's deadline moves, deciding nothing.
+    const config = JSON.parse(readFileSync(join(repoRoot, 'test/fixtures/e2e-config.json'), 'utf8')) as { people: { id: string; rules: unknown[] }[] }
+    config.people.find((p) => p.id === 'p-002')!.rules.push({ id: 'quiet', kind: 'inactivity', on: ['seizure_cleared'], period_s: 86_400, priority: 'low', alert_class: 'QUIET' })
+    const dataDir = tempDataDir()
+    writeFileSync(join(dataDir, 'config.json'), JSON.stringify(config))
+    gw = await startGatewayProcess({ dataDir, config: join(dataDir, 'config.json') })
     kim = gw.credentials.users['tl-kim']!
     bed = await connectDevice(gw.mqttPort, 'bed-r12', gw.credentials.devices['bed-r12']!)
     // Sent together, so several share a group commit; each PUBACK came after its commit.
@@ -28,6 +36,10 @@ describe('routine events are audited as one digest row per commit', () => {
     // Not routine: the bed-exit rule arms a deadline for it.
     raisedId = await publishEvent(bed, 'bed-r12', { type: 'out_of_bed' })
     routineIds.push(...await Promise.all(Array.from({ length: 5 }, () => publishEvent(bed, 'bed-r12', { type: 'heartbeat' }))))
+    // Not routine either: the inactivity rule's deadline moves (an inactivity alert names that event as its trigger).
+    const monitor = await connectDevice(gw.mqttPort, 'sz-r14', gw.credentials.devices['sz-r14']!)
+    clearedId = await publishEvent(monitor, 'sz-r14', { type: 'seizure_cleared' })
+    await monitor.endAsync()
   }, 60_000)
 
   afterAll(async () => {
@@ -44,6 +56,8 @@ describe('routine events are audited as one digest row per commit', () => {
       expect(digests.length).toBeLessThan(routineIds.length)
       const single = db.prepare("SELECT detail FROM audit WHERE kind = 'event.received' AND device_id = 'bed-r12'").pluck().all() as string[]
       expect(single.map((d) => (JSON.parse(d) as { event_id: string }).event_id)).toEqual([raisedId])
+      const monitorRows = db.prepare("SELECT detail FROM audit WHERE kind = 'event.received' AND device_id = 'sz-r14'").pluck().all() as string[]
+      expect(monitorRows.map((d) => (JSON.parse(d) as { event_id: string }).event_id)).toEqual([clearedId])
     } finally {
       db.close()
     }

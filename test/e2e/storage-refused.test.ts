@@ -57,10 +57,13 @@ describe('the store refuses writes (disk full): alarms are still paged, nothing 
   it('pages the carer and shows the board the alarm, marked unstored', async () => {
     const shown = await bob.waitFor((m) => m.type === 'alert' && (m.alert as { room_code: string }).room_code === 'R14', 'the alarm on Bob\'s soft pager')
     expect(shown.alert).toMatchObject({ alert_class: 'SEIZURE', priority: 'high', unstored: true })
-    const page = await bob.waitFor((m) => m.type === 'notification', 'the page on Bob\'s soft pager')
+    const page = await bob.waitFor((m) => m.type === 'notification' && String((m.notification as { text: string }).text).startsWith('R14'), 'the page on Bob\'s soft pager')
     expect(page.notification).toMatchObject({ user_id: 'c-bob', protocol: 'soft', unstored: true })
     expect(String((page.notification as { text: string }).text)).toMatch(/^R14 SEIZURE/)
     await board.waitFor((m) => m.type === 'alert' && (m.alert as { room_code: string; unstored?: boolean }).room_code === 'R14', 'the alarm on the board')
+    // The store's own alarm, site-wide, paged the same way.
+    const storage = await board.waitFor((m) => m.type === 'alert' && (m.alert as { alert_class: string }).alert_class === 'STORAGE FAILING', 'STORAGE FAILING on the board')
+    expect(storage.alert).toMatchObject({ kind: 'technical', priority: 'high', unstored: true })
   })
 
   it('acknowledges nothing, says so on /healthz and in the metrics, and stays up', async () => {
@@ -76,6 +79,7 @@ describe('the store refuses writes (disk full): alarms are still paged, nothing 
 
   it('once the store takes writes again, the resent alarm is committed once, raised and paged as usual, and the outage audited', async () => {
     limitFileSize(gw.child.pid!, 'unlimited')
+    const lifted = Date.now()
     // The device resends after its next reconnect; its PUBACK now comes after the commit.
     expect(await acked(alarm, 20_000)).toBe(true)
     const kim = gw.credentials.users['tl-kim']!
@@ -91,9 +95,12 @@ describe('the store refuses writes (disk full): alarms are still paged, nothing 
     } finally {
       db.close()
     }
+    // The outage ends after RECOVERY_QUIET_MS (15 s) without a refusal, at the next commit.
+    await new Promise((r) => setTimeout(r, Math.max(0, lifted + 16_000 - Date.now())))
+    await publishEvent(monitor, 'sz-r14', { type: 'heartbeat' })
     const outage = await eventually(async () => ((await api(gw.httpPort, gw.credentials.users['au-raj']!, '/api/audit/search?kind=storage.failing')).body.entries as { detail: Record<string, unknown> }[]).at(-1), 'the outage in the audit trail')
     expect(outage.detail).toMatchObject({ cause: 'write_refused', unstored_pages: expect.any(Number) })
     expect(outage.detail.unstored_pages).toBeGreaterThanOrEqual(1)
     expect((await api(gw.httpPort, kim, '/healthz')).status).toBe(200)
-  })
+  }, 60_000)
 })

@@ -22,14 +22,16 @@ const decision = (outcome: string) => ({ rule: 'motion', version: 'v1', person: 
 const decisionRow = (e: RoutineEvent, outcome: string, alertId: string | null = null): AuditEntry => ({ at: Date.parse(e.received_at), kind: 'rule.decision', actor: 'rule:motion', alertId, personId: 'p-012', deviceId: e.device, eventSeq: e.seq, detail: { rule_id: 'motion', rule_version: 'v1', outcome, reason: `${outcome} because` } })
 const other: AuditEntry = { at: T0, kind: 'alert.transition', actor: 'gateway', alertId: 'al-1', detail: { to: 'new' } }
 
-type Step = { d: string; deadline?: boolean } | 'other'
+type Step = { d: string; deadline?: boolean } | 'other' | 'keep'
 
 describe('which events are routine, and the order of what is written', () => {
   it.each<{ name: string; steps: Step[]; routine: boolean; written: string[] }>([
     { name: 'a heartbeat: its receipt only', steps: [], routine: true, written: [] },
     { name: 'motion outside a rule\'s hours', steps: [{ d: 'outside_hours' }], routine: true, written: [] },
     { name: 'an ignored event, two rules', steps: [{ d: 'ignore' }, { d: 'outside_hours' }], routine: true, written: [] },
-    { name: 'an ignored event that sets a deadline (an expected-by check-in)', steps: [{ d: 'ignore', deadline: true }], routine: false, written: ['event.received', 'rule.decision:ignore'] },
+    { name: 'an ignored event that sets a deadline (an expected-by check-in)', steps: ['keep', { d: 'ignore', deadline: true }], routine: false, written: ['event.received', 'rule.decision:ignore'] },
+    { name: 'activity that only moves an inactivity rule\'s deadline (no decision)', steps: ['keep'], routine: false, written: ['event.received'] },
+    { name: 'an ignored decision, then another rule moves its deadline', steps: [{ d: 'outside_hours' }, 'keep'], routine: false, written: ['event.received', 'rule.decision:outside_hours'] },
     { name: 'a pending decision', steps: [{ d: 'outside_hours' }, { d: 'pending', deadline: true }], routine: false, written: ['event.received', 'rule.decision:outside_hours', 'rule.decision:pending'] },
     { name: 'a suppressed decision', steps: [{ d: 'suppress' }], routine: false, written: ['event.received', 'rule.decision:suppress'] },
     { name: 'a rate-limited raise', steps: [{ d: 'rate_limited' }], routine: false, written: ['event.received', 'rule.decision:rate_limited'] },
@@ -42,6 +44,7 @@ describe('which events are routine, and the order of what is written', () => {
     h.received(e, Date.parse(e.received_at))
     for (const s of steps) {
       if (s === 'other') h.log.append(other)
+      else if (s === 'keep') h.keep()
       else h.decision(decision(s.d), s.deadline === true, decisionRow(e, s.d))
     }
     const taken = h.take()

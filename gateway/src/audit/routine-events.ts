@@ -13,7 +13,8 @@ import type { AuditFilter, AuditLog } from '../core/contracts.js'
  * `event.received` and `rule.decision` records it stands for (`expandRoutine`), under the digest row's seq.
  *
  * An event is routine only if everything it wrote to the trail was its own receipt and decisions that are
- * `ignore` or `outside_hours` and set no deadline. Anything else (a raise, a pending deadline, a suppression,
+ * `ignore` or `outside_hours`, and no rule set or cleared a deadline for it (an inactivity rule's motion moves its
+ * deadline, and that motion is the "last activity" an inactivity alert's timeline shows). Anything else (a raise, a pending deadline, a suppression,
  * a technical alert, any other row) writes every one of its rows individually, in the order they happened, so an
  * alert's timeline (`forAlert`) never depends on a digest.
  */
@@ -115,6 +116,10 @@ export function routineHolder(audit: AuditLog) {
     decision(d: RoutineDecision, setsDeadline: boolean, entry: AuditEntry): void {
       if (held && !setsDeadline && routineOutcomes.has(d.outcome)) held.decisions.push(d)
       else log.append(entry)
+    },
+    /** The held event is not routine after all (it set or cleared a rule's deadline): write what is held now. */
+    keep(): void {
+      flush()
     },
     /** End the event: what is still held is routine, and the caller adds it to the commit's digest. */
     take(): RoutineEvent | null {

@@ -2,26 +2,43 @@ import { pino } from 'pino'
 import { describe, expect, it } from 'vitest'
 import type { Alert, Notification } from '../core/alert.js'
 import { createEffects } from '../core/effects.js'
-import type { Page, PagerDriver } from '../core/pager.js'
-import { createUnstoredRouting, UNSTORED_REPEAT_MS } from './unstored-routing.js'
+import type { Page, PagerDriver, SendResult } from '../core/pager.js'
+import { createUnstoredRouting, RECOVERY_QUIET_MS, UNSTORED_REPEAT_MS } from './unstored-routing.js'
 
 const T0 = Date.UTC(2026, 10, 28, 3, 0, 0)
+const note = (id: string, userId: string, pagerId: string, protocol: 'soft' | 'espa'): Notification => ({ id, userId, pagerId, protocol, text: 'R14 SEIZURE' } as Notification)
 
-function world() {
+/** A team leader on the radio pager is the ladder's second step of every alarm. */
+function world(opts: { radio?: () => SendResult; screensOpen?: Set<string> } = {}) {
   let now = T0
   const radio: Page[] = []
   const shown: string[] = []
+  const tried: string[] = []
   const outages: Record<string, unknown>[] = []
-  const driver: PagerDriver = { send: async (p) => { radio.push(p); return { ok: true } }, health: () => 'up', close: async () => undefined }
+  const storageAlarms: string[] = []
+  let recordFails = 0
+  const driver: PagerDriver = { send: async (p) => { radio.push(p); return opts.radio?.() ?? { ok: true } }, health: () => 'up', close: async () => undefined }
+  const screensOpen = opts.screensOpen ?? new Set(['c-amy', 'c-bob'])
   const routing = createUnstoredRouting({
     log: pino({ level: 'silent' }), now: () => now, driverFor: (id) => (id === 'espa-1' ? driver : undefined), addressOf: (id) => (id === 'espa-1' ? '123' : null),
-    show: (a, n) => shown.push(`${a.id}:${n.userId}`), recordOutage: async (d) => void outages.push(d),
+    everyStep: (a) => [note(`nt-${a.id}-1`, 'c-amy', 'soft-amy', 'soft'), note(`nt-${a.id}-2`, 'tl-kim', 'espa-1', 'espa')],
+    show: (a, n) => {
+      tried.push(`${a.id}:${n.userId}`)
+      return screensOpen.has(n.userId) ? (shown.push(`${a.id}:${n.userId}`), 1) : 0
+    },
+    raiseStorageFailing: (m) => void storageAlarms.push(m),
+    recordOutage: async (d) => {
+      if (recordFails > 0) {
+        recordFails--
+        throw new Error('still refused')
+      }
+      outages.push(d)
+    },
   })
-  return { routing, radio, shown, outages, advance: (ms: number) => (now += ms) }
+  return { routing, radio, shown, tried, outages, storageAlarms, advance: (ms: number) => (now += ms), failRecords: (n: number) => (recordFails = n) }
 }
 
-const alert = (id: string, personId = 'p-002'): Alert => ({ id, personId, deviceId: 'sz-r14', ruleId: 'seizure', alertClass: 'SEIZURE', priority: 'high' } as Alert)
-const note = (id: string, userId: string, pagerId: string, protocol: 'soft' | 'espa'): Notification => ({ id, userId, pagerId, protocol, text: 'R14 SEIZURE' } as Notification)
+const alert = (id: string, over: Partial<Alert> = {}): Alert => ({ id, siteId: 'oak-house', personId: 'p-002', subject: null, deviceId: 'sz-r14', ruleId: 'seizure', alertClass: 'SEIZURE', priority: 'high', ...over } as Alert)
 const fxOf = (...pages: [Alert, Notification][]) => {
   const fx = createEffects()
   for (const [a, n] of pages) fx.pages.push({ alert: a, notification: n })
@@ -30,39 +47,68 @@ const fxOf = (...pages: [Alert, Notification][]) => {
 const tick = () => new Promise((r) => setImmediate(r))
 
 describe('paging while the store refuses writes', () => {
-  it('sends radio pages through the line driver and soft pages to the screens, and reports failing until a commit', async () => {
+  it('pages every ladder step at once (radio through its driver, soft on screens), raises STORAGE FAILING once, and records the outage after a quiet period', async () => {
     const w = world()
     expect(w.routing.failing).toBe(false)
-    w.routing.refused(fxOf([alert('al-1'), note('nt-1', 'c-bob', 'espa-1', 'espa')], [alert('al-1'), note('nt-2', 'c-amy', 'soft-amy', 'soft')]), new Error('database or disk is full'))
+    w.routing.refused(fxOf([alert('al-1'), note('nt-1', 'c-amy', 'soft-amy', 'soft')]), new Error('database or disk is full'))
     await tick()
-    expect(w.radio).toEqual([{ notificationId: 'nt-1', alertId: 'al-1', pagerId: 'espa-1', userId: 'c-bob', address: '123', text: 'R14 SEIZURE', priority: 'high' }])
-    expect(w.shown).toEqual(['al-1:c-amy'])
+    expect(w.shown).toEqual(['al-1:c-amy']) // step 1, planned by the refused work; the ladder's copy of it is not sent twice
+    expect(w.radio).toEqual([{ notificationId: 'nt-al-1-2', alertId: 'al-1', pagerId: 'espa-1', userId: 'tl-kim', address: '123', text: 'R14 SEIZURE', priority: 'high' }])
+    expect(w.storageAlarms).toEqual(['database or disk is full'])
     expect(w.routing.failing).toBe(true)
-    w.advance(30_000)
+    w.routing.refused(fxOf(), new Error('database or disk is full'))
+    expect(w.storageAlarms).toHaveLength(1)
+    w.advance(RECOVERY_QUIET_MS - 1)
+    w.routing.committed() // a small commit that fits: not yet over
+    expect(w.routing.failing).toBe(true)
+    w.advance(1)
     w.routing.committed()
     await tick()
     expect(w.routing.failing).toBe(false)
-    expect(w.outages).toEqual([{ cause: 'write_refused', error: 'database or disk is full', since: new Date(T0).toISOString(), recovered_at: new Date(T0 + 30_000).toISOString(), refused_groups: 1, unstored_pages: 2 }])
+    expect(w.outages).toEqual([{ cause: 'write_refused', error: 'database or disk is full', since: new Date(T0).toISOString(), last_refused_at: new Date(T0).toISOString(), recovered_at: new Date(T0 + RECOVERY_QUIET_MS).toISOString(), refused_groups: 2, unstored_pages: 2 }])
     w.routing.committed()
-    expect(w.outages).toHaveLength(1) // recorded once per outage
+    await tick()
+    expect(w.outages).toHaveLength(1) // once per outage
+  })
+
+  it('keeps trying to record the outage until the store takes it', async () => {
+    const w = world()
+    w.failRecords(2)
+    w.routing.refused(fxOf(), new Error('full'))
+    w.advance(RECOVERY_QUIET_MS)
+    for (let i = 0; i < 3; i++) {
+      w.routing.committed()
+      await tick()
+    }
+    expect(w.outages).toHaveLength(1)
   })
 
   it.each([
-    { name: 'the same alarm resent by its device (a new alert id each time)', second: [alert('al-2'), note('nt-9', 'c-amy', 'soft-amy', 'soft')] as [Alert, Notification], after: 1_000, paged: 1 },
-    { name: 'the same alarm after the repeat window', second: [alert('al-2'), note('nt-9', 'c-amy', 'soft-amy', 'soft')] as [Alert, Notification], after: UNSTORED_REPEAT_MS, paged: 2 },
-    { name: 'another person\'s alarm', second: [alert('al-3', 'p-001'), note('nt-9', 'c-amy', 'soft-amy', 'soft')] as [Alert, Notification], after: 1_000, paged: 2 },
-    { name: 'the same alarm for another carer', second: [alert('al-2'), note('nt-9', 'c-bob', 'soft-bob', 'soft')] as [Alert, Notification], after: 1_000, paged: 2 },
-  ])('$name: pages $paged time(s)', ({ second, after, paged }) => {
+    { name: 'the same alarm resent by its device (a new alert id each time)', second: alert('al-2'), after: 1_000, paged: 1 },
+    { name: 'the same alarm after the repeat window', second: alert('al-2'), after: UNSTORED_REPEAT_MS, paged: 2 },
+    { name: 'another person\'s alarm', second: alert('al-3', { personId: 'p-001' }), after: 1_000, paged: 2 },
+    { name: 'the same technical alarm at another site', second: alert('al-4', { siteId: 'elm-court' }), after: 1_000, paged: 2 },
+    { name: 'a line-down alarm for another line (same rule, another subject)', second: alert('al-5', { subject: 'LINE espa-2' }), after: 1_000, paged: 2 },
+  ])('$name: the carer is paged $paged time(s)', ({ second, after, paged }) => {
     const w = world()
     w.routing.refused(fxOf([alert('al-1'), note('nt-1', 'c-amy', 'soft-amy', 'soft')]), new Error('full'))
     w.advance(after)
-    w.routing.refused(fxOf(second), new Error('full'))
-    expect(w.shown).toHaveLength(paged)
+    w.routing.refused(fxOf([second, note('nt-9', 'c-amy', 'soft-amy', 'soft')]), new Error('full'))
+    expect(w.shown.filter((s) => s.endsWith(':c-amy'))).toHaveLength(paged)
   })
 
-  it('a page with no driver for its pager is logged, and the rest still go out', () => {
-    const w = world()
-    w.routing.refused(fxOf([alert('al-1'), note('nt-1', 'c-bob', 'tap-9', 'espa')], [alert('al-1'), note('nt-2', 'c-amy', 'soft-amy', 'soft')]), new Error('full'))
-    expect(w.shown).toEqual(['al-1:c-amy'])
+  it.each([
+    { name: 'a radio page the line refused', opts: { radio: (): SendResult => ({ ok: false, retryable: true, error: 'line down' }) }, count: (w: ReturnType<typeof world>) => w.radio.length },
+    { name: 'a soft page with no screen open', opts: { screensOpen: new Set<string>() }, count: (w: ReturnType<typeof world>) => w.tried.length },
+  ])('$name is tried again when the device resends, not held back by the repeat window', async ({ opts, count }) => {
+    const w = world(opts)
+    w.routing.refused(fxOf([alert('al-1'), note('nt-1', 'c-amy', 'soft-amy', 'soft')]), new Error('full'))
+    await tick()
+    const before = count(w)
+    w.advance(1_000)
+    w.routing.refused(fxOf([alert('al-2'), note('nt-2', 'c-amy', 'soft-amy', 'soft')]), new Error('full'))
+    await tick()
+    expect(before).toBeGreaterThan(0)
+    expect(count(w)).toBe(2 * before)
   })
 })

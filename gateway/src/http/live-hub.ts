@@ -155,14 +155,21 @@ export function createLiveHub(deps: LiveHubDeps) {
 
     /**
      * An alarm the store refused to hold (disk full, read-only): its alert and page, built from memory, on the
-     * addressee's screens and every board that may see it, marked `unstored` (the alert cannot be accepted here;
+     * addressee's screens (how many: 0 means the page did not reach them) and every board that may see it, marked
+     * `unstored` (the alert cannot be accepted here;
      * it is stored, raised and paged again when the device resends it after the store recovers).
      */
-    showUnstored(alert: Alert, notification: Notification): void {
+    showUnstored(alert: Alert, notification: Notification): number {
       const view = textFrame(JSON.stringify({ type: 'alert', alert: { ...alertView(index, alert), unstored: true } }))
       const page = textFrame(JSON.stringify({ type: 'notification', notification: { ...notificationView(notification), unstored: true } }))
-      for (const s of sessions) if (s.userId === notification.userId) sendFrame(s, view, page)
+      let screens = 0
+      for (const s of sessions) {
+        if (s.userId !== notification.userId || s.ws.readyState !== s.ws.OPEN) continue
+        sendFrame(s, view, page)
+        screens++
+      }
       toBoards(alert, view, new Set([notification.userId]))
+      return screens
     },
 
     /** Soft pager driver transport: show a page on the addressee's open screens. */

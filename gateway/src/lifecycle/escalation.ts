@@ -46,6 +46,24 @@ export function runStep(deps: LifecycleDeps, fx: Effects, alert: Alert, index: n
 }
 
 /**
+ * Every step's pages for an alert at once, planned and not stored: what is paged while the store refuses writes
+ * (compose/unstored-routing.ts). With no stored deadline the ladder cannot escalate, so every step is paged now.
+ * One page per carer and pager, however many steps name them.
+ */
+export function planEveryStep(deps: Pick<LifecycleDeps, 'ladder' | 'recipients' | 'plan' | 'newId'>, alert: Alert, now: number): Notification[] {
+  const out: Notification[] = []
+  const seen = new Set<string>()
+  for (const step of deps.ladder(alert.siteId, alert.priority)) {
+    for (const p of deps.plan(alert.personId, alert.subject, alert.alertClass, deps.recipients(step.to, alert.personId, alert.siteId, now))) {
+      if (seen.has(`${p.userId}|${p.pagerId}`)) continue
+      seen.add(`${p.userId}|${p.pagerId}`)
+      out.push({ id: deps.newId('nt'), alertId: alert.id, userId: p.userId, pagerId: p.pagerId, protocol: p.protocol, attempt: 1, state: 'queued', text: p.text, createdAt: now, updatedAt: now })
+    }
+  }
+  return out
+}
+
+/**
  * Move an open alert one step up its ladder, at once (decline, failed page) or at its deadline (timeout).
  * A no-op for an alert that is no longer escalating.
  */

@@ -31,7 +31,8 @@ export function createAuditRepo(db: Db, key?: Buffer): AuditLog {
   const search = db.prepare(`SELECT * FROM audit WHERE seq > @afterSeq AND ((kind <> 'events.routine' AND (@kind IS NULL OR kind = @kind)
     AND (@deviceId IS NULL OR device_id = @deviceId) AND (@personId IS NULL OR person_id = @personId) AND (@alertId IS NULL OR alert_id = @alertId)
     AND (@actor IS NULL OR actor = @actor OR actor = 'user:' || @actor) AND (@from IS NULL OR at >= @from) AND (@to IS NULL OR at <= @to))
-    OR (kind = 'events.routine' AND (@rawDigests OR (@digests AND (@needle IS NULL OR instr(detail, @needle) > 0)
+    OR (kind = 'events.routine' AND ((@rawDigests AND @deviceId IS NULL AND @personId IS NULL AND @alertId IS NULL AND (@actor IS NULL OR actor = @actor)
+      AND (@from IS NULL OR at >= @from) AND (@to IS NULL OR at <= @to)) OR (@digests AND (@needle IS NULL OR instr(detail, @needle) > 0)
       AND (@from IS NULL OR at >= @from - ${DIGEST_SPAN_MS}) AND (@to IS NULL OR at <= @to)))))
     ORDER BY seq`)
   return {

@@ -23,13 +23,14 @@ export function openDatabase(file: string): Db {
   db.pragma('synchronous = FULL')
   db.pragma('busy_timeout = 5000')
   db.pragma('foreign_keys = ON')
-  // A transaction's statements never touch the disk before COMMIT: statement journals in memory, no spilling of dirty
-  // pages. So a store that refuses writes (disk full, read-only, I/O error) fails a group at its COMMIT, after every
-  // item has run and planned its pages, which are then still sent (store/group-commit.ts `onUnstored`).
-  db.pragma('temp_store = MEMORY')
-  db.pragma('cache_spill = OFF')
   assertDurable(db, file)
   migrate(db)
+  // After migrating (a migration may build an index over a large table): from here on a transaction's statements
+  // never touch the disk before COMMIT (statement journals and sorts in memory, no spilling of dirty pages). So a
+  // store that refuses writes (disk full, read-only, I/O error) fails a group at its COMMIT, after every item has
+  // run and planned its pages, which are then still sent (store/group-commit.ts `onUnstored`).
+  db.pragma('temp_store = MEMORY')
+  db.pragma('cache_spill = OFF')
   return db
 }
 

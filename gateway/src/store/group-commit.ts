@@ -118,14 +118,14 @@ export class GroupCommitter {
       for (const item of batch) item.reject(failure)
       // Nothing of the group is stored and nothing is acknowledged; what it would have paged still goes out.
       mergeEffects(committed, lost.fx)
-      this.hooks.onUnstored?.(committed, err)
+      this.unstored(committed, err)
       return
     } finally {
       // Not on a closed connection (a group flushed during shutdown): its rejection above must be what is reported.
       if (this.db.open) this.syncMode?.full()
     }
     // Items the store refused on their own (a write failed inside their savepoint): their pages still go out.
-    if (lost.fx.pages.length > 0) this.hooks.onUnstored?.(lost.fx, lost.cause)
+    if (lost.fx.pages.length > 0) this.unstored(lost.fx, lost.cause)
     const settle = () => batch.forEach((item, i) => {
       const o = outcomes[i]!
       if (o.ok) item.resolve(o.value)
@@ -149,6 +149,15 @@ export class GroupCommitter {
     }
   }
 
+  /** `onUnstored`, which must not stop the group's settling (a throw here would escape setImmediate). */
+  private unstored(fx: Effects, err: unknown): void {
+    try {
+      this.hooks.onUnstored?.(fx, err)
+    } catch (hookErr) {
+      process.emitWarning(`onUnstored failed: ${(hookErr as Error).message}`)
+    }
+  }
+
   private runOne(item: Pending<unknown>, committed: Effects, lost: Lost): { ok: boolean; value: unknown } {
     const fx = createEffects()
     try {
@@ -164,7 +173,9 @@ export class GroupCommitter {
         }
         return { ok: false, value: e }
       }
-      if (!item.recover) return refused(err)
+      // Refused by the store, the item is not "processed, failed" (its recovery would journal it so and acknowledge
+      // it): it is rejected, so the device resends it, and its pages go out unstored meanwhile.
+      if (!item.recover || isStoreRefusal(err)) return refused(err)
       const rfx = createEffects()
       try {
         const value = this.savepoint(() => item.recover!(err, rfx))

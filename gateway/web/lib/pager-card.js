@@ -83,8 +83,9 @@ export function fillCard(el, a, c) {
   restrictions.hidden = must.length === 0;
   restrictions.textContent = must.length ? `Take care: ${must.map((r) => RESTRICTION_TEXT[r] ?? humanise(r)).join('; ')}.` : '';
 
-  q(el, '[data-action="accept"]').hidden = !waiting;
-  q(el, '[data-action="decline"]').hidden = !waiting;
+  // An unrecorded alert cannot be answered here (nothing of it is stored); it is paged again, answerable, once it is.
+  q(el, '[data-action="accept"]').hidden = !waiting || !!a.unstored;
+  q(el, '[data-action="decline"]').hidden = !waiting || !!a.unstored;
   q(el, '[data-action="done"]').hidden = !closable;
   if (!closable) setFormOpen(el, false);
   // aria-disabled rather than disabled: a disabled button drops keyboard focus to <body>.
