@@ -174,6 +174,7 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
   unstoredRouting = createUnstoredRouting({
     log: log.child({ module: 'gateway.store' }), now: () => clock.now(), driverFor: (id) => lines.driverFor(id), addressOf: (id) => lines.addressOf(id),
     show: (alert, n) => hub.showUnstored(alert, n),
+    recovered: () => hub.resync(),
     everyStep: (alert, now) => planEveryStep(pipeline.lifecycle, alert, now),
     raiseStorageFailing: (message) => void pipeline.storageFailing(config.sites.map((s) => s.id), message, clock.now(), 'write_refused').catch(() => undefined),
     recordOutage: (detail) => committer.submit(() => void repos.audit.append({ at: clock.now(), kind: 'storage.failing', actor: 'gateway', detail })),

@@ -102,5 +102,10 @@ describe('the store refuses writes (disk full): alarms are still paged, nothing 
     expect(outage.detail).toMatchObject({ cause: 'write_refused', unstored_pages: expect.any(Number) })
     expect(outage.detail.unstored_pages).toBeGreaterThanOrEqual(1)
     expect((await api(gw.httpPort, kim, '/healthz')).status).toBe(200)
+    // The screens are sent their whole state again: the unrecorded cards go, the stored alarm stays.
+    const snapshot = await bob.waitFor((m) => m.type === 'snapshot' && bob.messages.filter((x) => x.type === 'snapshot').indexOf(m) > 0, 'a fresh snapshot after the outage')
+    const rooms = (snapshot.alerts as { room_code: string; unstored?: boolean }[]).filter((a) => a.room_code === 'R14')
+    expect(rooms).toHaveLength(1)
+    expect(rooms[0]!.unstored).toBeUndefined()
   }, 60_000)
 })

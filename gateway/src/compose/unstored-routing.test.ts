@@ -16,6 +16,7 @@ function world(opts: { radio?: () => SendResult; screensOpen?: Set<string> } = {
   const tried: string[] = []
   const outages: Record<string, unknown>[] = []
   const storageAlarms: string[] = []
+  let resyncs = 0
   let recordFails = 0
   const driver: PagerDriver = { send: async (p) => { radio.push(p); return opts.radio?.() ?? { ok: true } }, health: () => 'up', close: async () => undefined }
   const screensOpen = opts.screensOpen ?? new Set(['c-amy', 'c-bob'])
@@ -27,6 +28,7 @@ function world(opts: { radio?: () => SendResult; screensOpen?: Set<string> } = {
       return screensOpen.has(n.userId) ? (shown.push(`${a.id}:${n.userId}`), 1) : 0
     },
     raiseStorageFailing: (m) => void storageAlarms.push(m),
+    recovered: () => void resyncs++,
     recordOutage: async (d) => {
       if (recordFails > 0) {
         recordFails--
@@ -35,7 +37,7 @@ function world(opts: { radio?: () => SendResult; screensOpen?: Set<string> } = {
       outages.push(d)
     },
   })
-  return { routing, radio, shown, tried, outages, storageAlarms, advance: (ms: number) => (now += ms), failRecords: (n: number) => (recordFails = n) }
+  return { routing, radio, shown, tried, outages, storageAlarms, resyncs: () => resyncs, advance: (ms: number) => (now += ms), failRecords: (n: number) => (recordFails = n) }
 }
 
 const alert = (id: string, over: Partial<Alert> = {}): Alert => ({ id, siteId: 'oak-house', personId: 'p-002', subject: null, deviceId: 'sz-r14', ruleId: 'seizure', alertClass: 'SEIZURE', priority: 'high', ...over } as Alert)
@@ -61,10 +63,12 @@ describe('paging while the store refuses writes', () => {
     w.advance(RECOVERY_QUIET_MS - 1)
     w.routing.committed() // a small commit that fits: not yet over
     expect(w.routing.failing).toBe(true)
+    expect(w.resyncs()).toBe(0)
     w.advance(1)
     w.routing.committed()
     await tick()
     expect(w.routing.failing).toBe(false)
+    expect(w.resyncs()).toBe(1) // screens drop the unrecorded cards
     expect(w.outages).toEqual([{ cause: 'write_refused', error: 'database or disk is full', since: new Date(T0).toISOString(), last_refused_at: new Date(T0).toISOString(), recovered_at: new Date(T0 + RECOVERY_QUIET_MS).toISOString(), refused_groups: 2, unstored_pages: 2 }])
     w.routing.committed()
     await tick()

@@ -16,6 +16,8 @@ export interface UnstoredRoutingDeps {
   readonly raiseStorageFailing: (message: string) => void
   /** Write the outage into the audit trail once the store takes writes again. */
   readonly recordOutage: (detail: Record<string, unknown>) => Promise<void>
+  /** The outage is over: screens drop the alerts shown unstored (their resent, stored alarms are shown by now). */
+  readonly recovered: () => void
 }
 
 /** How long a page sent without the store is not repeated for the same condition, carer and pager. */
@@ -121,6 +123,11 @@ export function createUnstoredRouting(deps: UnstoredRoutingDeps) {
       deps.log.warn(detail, 'storage recovered: the database takes writes again')
       unrecorded.push(detail)
       recordPending()
+      try {
+        deps.recovered()
+      } catch (err) {
+        deps.log.error({ err }, 'refreshing the screens after the storage outage failed')
+      }
     },
 
     /** Is the store refusing writes now, or did it within RECOVERY_QUIET_MS (health and metrics)? */

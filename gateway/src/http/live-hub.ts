@@ -172,6 +172,11 @@ export function createLiveHub(deps: LiveHubDeps) {
       return screens
     },
 
+    /** Every open screen's whole state again (a snapshot replaces everything a page shows): drops unstored alerts. */
+    resync(): void {
+      for (const s of sessions) if (s.ws.readyState === s.ws.OPEN) send(s, snapshot(s.userId))
+    },
+
     /** Soft pager driver transport: show a page on the addressee's open screens. */
     pushPage(page: Page): number {
       const n = deps.notifications.get(page.notificationId)
