@@ -101,6 +101,17 @@ describe('paging while the store refuses writes', () => {
     expect(w.shown.filter((s) => s.endsWith(':c-amy'))).toHaveLength(paged)
   })
 
+  it('shows a device\'s resends of one alarm as that one alarm (the first alert id), so a board lists it once', async () => {
+    // Kim's radio line refuses: her page is tried again with every resend, as the first alert.
+    const w = world({ radio: () => ({ ok: false, retryable: true, error: 'line down' }) })
+    w.routing.refused(fxOf([alert('al-1'), note('nt-1', 'c-amy', 'soft-amy', 'soft')]), new Error('full'))
+    await tick()
+    w.advance(1_000)
+    w.routing.refused(fxOf([alert('al-2'), note('nt-2', 'c-amy', 'soft-amy', 'soft')]), new Error('full'))
+    expect(w.tried).toEqual(['al-1:c-amy'])
+    expect(w.radio.map((p) => p.alertId)).toEqual(['al-1', 'al-1'])
+  })
+
   it.each([
     { name: 'a radio page the line refused', opts: { radio: (): SendResult => ({ ok: false, retryable: true, error: 'line down' }) }, count: (w: ReturnType<typeof world>) => w.radio.length },
     { name: 'a soft page with no screen open', opts: { screensOpen: new Set<string>() }, count: (w: ReturnType<typeof world>) => w.tried.length },

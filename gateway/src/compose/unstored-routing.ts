@@ -47,7 +47,10 @@ export function createUnstoredRouting(deps: UnstoredRoutingDeps) {
   const sentAt = new Map<string, number>()
   const unrecorded: Record<string, unknown>[] = []
 
-  const keyOf = (a: Alert, n: Notification) => `${a.siteId}|${a.personId}|${a.subject}|${a.deviceId}|${a.ruleId}|${a.alertClass}|${n.userId}|${n.pagerId}`
+  const conditionOf = (a: Alert) => `${a.siteId}|${a.personId}|${a.subject}|${a.deviceId}|${a.ruleId}|${a.alertClass}`
+  const keyOf = (a: Alert, n: Notification) => `${conditionOf(a)}|${n.userId}|${n.pagerId}`
+  /** The first unstored alert of each condition: a device's resends (a new alert id each) are shown as that one alert. */
+  const shownAs = new Map<string, Alert>()
 
   function send(alert: Alert, n: Notification, key: string): void {
     const failed = (detail: Record<string, unknown>) => {
@@ -95,7 +98,9 @@ export function createUnstoredRouting(deps: UnstoredRoutingDeps) {
       for (const [key, at] of sentAt) if (now - at >= UNSTORED_REPEAT_MS) sentAt.delete(key)
       const alerts = new Map<string, Alert>()
       for (const { alert } of fx.pages) alerts.set(alert.id, alert)
-      for (const alert of alerts.values()) {
+      for (const raised of alerts.values()) {
+        const alert = shownAs.get(conditionOf(raised)) ?? raised
+        shownAs.set(conditionOf(raised), alert)
         let everyStep: Notification[]
         try {
           everyStep = deps.everyStep(alert, now)
@@ -103,7 +108,7 @@ export function createUnstoredRouting(deps: UnstoredRoutingDeps) {
           deps.log.error({ err: planErr, alert: alert.id }, 'planning the ladder of an unstored alarm failed; its first step is paged')
           everyStep = []
         }
-        const planned = fx.pages.filter((p) => p.alert.id === alert.id).map((p) => p.notification)
+        const planned = fx.pages.filter((p) => p.alert.id === raised.id).map((p) => ({ ...p.notification, alertId: alert.id }))
         for (const n of [...planned, ...everyStep]) {
           const key = keyOf(alert, n)
           if (!sentAt.has(key)) send(alert, n, key)
@@ -120,6 +125,7 @@ export function createUnstoredRouting(deps: UnstoredRoutingDeps) {
       since = null
       refusedGroups = 0
       pagesSent = 0
+      shownAs.clear()
       deps.log.warn(detail, 'storage recovered: the database takes writes again')
       unrecorded.push(detail)
       recordPending()
