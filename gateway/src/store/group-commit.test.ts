@@ -225,3 +225,25 @@ describe('GroupCommitter when the store refuses a write (reliability-security.md
     expect(actorsSeenBy(reader)).toEqual(['ok'])
   })
 })
+
+describe('GroupCommitter when SQLite rolled the group back by itself', () => {
+  it('runs no item outside the group transaction: the group fails, every item is rejected, pages still go out', async () => {
+    const unstored: string[][] = []
+    const ran: string[] = []
+    const c = new GroupCommitter(db, (fx) => committed.push(fx), undefined, { onUnstored: (fx) => unstored.push(fx.pages.map((p) => p.notification.id)) })
+    const first = c.submit((fx) => { ran.push('first'); mark('first'); fx.pages.push({ alert: { id: 'al-1' } as never, notification: { id: 'nt-1' } as never }) })
+    const refused = c.submit((fx) => {
+      ran.push('refused')
+      fx.pages.push({ alert: { id: 'al-2' } as never, notification: { id: 'nt-2' } as never })
+      // What SQLite does on a full disk or an I/O error inside a statement: the whole transaction is rolled back.
+      db.exec('ROLLBACK')
+      throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' })
+    })
+    const after = c.submit(() => { ran.push('after'); mark('after') })
+    for (const p of [first, refused, after]) await expect(p).rejects.toBeTruthy()
+    expect(ran).toEqual(['first', 'refused'])
+    expect(unstored).toEqual([['nt-1', 'nt-2']])
+    expect(actorsSeenBy(reader)).toEqual([])
+    expect(committed).toEqual([])
+  })
+})

@@ -76,7 +76,13 @@ export class GroupCommitter {
     private readonly hooks: GroupHooks = {},
   ) {
     this.group = db.transaction((batch: Pending<unknown>[], outcomes: { ok: boolean; value: unknown }[], committed: Effects, lost: Lost) => {
-      for (const item of batch) outcomes.push(this.runOne(item, committed, lost))
+      for (const item of batch) {
+        // SQLite rolls the whole transaction back by itself on some refusals (full, I/O error): the items after it
+        // would run outside any transaction, each committing alone. Fail the group instead; every item is resent.
+        if (!db.inTransaction) throw lost.cause ?? new Error('the group transaction was rolled back')
+        outcomes.push(this.runOne(item, committed, lost))
+      }
+      if (!db.inTransaction) throw lost.cause ?? new Error('the group transaction was rolled back')
       hooks.beforeCommit?.(committed)
     }).immediate
     const wrapped = db.transaction((run: () => unknown) => run())
