@@ -138,10 +138,13 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
   const supervisor = new DeviceSupervisor(windowsFor(config), clock.now())
   const pipeline = createPipeline({ index, decoders: adapterById, supervisor, types: adapterById, repos, transact: (run, recover) => committer.submit(run, recover), newId, log: log.child({ module: 'gateway.pipeline' }), rejections: counters.rejections, lineUp: (pagerId) => pagerLines?.lineUp(pagerId) ?? true })
 
+  const siteIds = config.sites.map((s) => s.id)
+  /** Storage is failing: a WAL sync failed (for good), or the database refuses writes (until it takes them again). */
+  const storageFailing = () => store.failing || (unstoredRouting?.failing ?? false)
   store.onFailure((err) => {
     log.fatal({ err }, 'the write-ahead log could not be synced: nothing more is acknowledged; alerts are still routed; check the disk and reboot the host')
     // Shown at COMMIT like any alert; its own acknowledgement fails like every other from now on.
-    pipeline.storageFailing(config.sites.map((s) => s.id), (err as Error).message, clock.now()).catch(() => undefined)
+    pipeline.storageFailing(siteIds, (err as Error).message, clock.now()).catch(() => undefined)
   })
   const commands = createCommands({ index, repos, transact: (run, recover) => committer.submit(run, recover), lifecycle: pipeline.lifecycle, suppressionDeps: pipeline.suppressionDeps })
   const hub = createLiveHub({
@@ -176,7 +179,7 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
     show: (alert, n) => hub.showUnstored(alert, n),
     recovered: () => hub.resync(),
     everyStep: (alert, now) => planEveryStep(pipeline.lifecycle, alert, now),
-    raiseStorageFailing: (message) => void pipeline.storageFailing(config.sites.map((s) => s.id), message, clock.now(), 'write_refused').catch(() => undefined),
+    raiseStorageFailing: (message) => void pipeline.storageFailing(siteIds, message, clock.now(), 'write_refused').catch(() => undefined),
     recordOutage: (detail) => committer.submit(() => void repos.audit.append({ at: clock.now(), kind: 'storage.failing', actor: 'gateway', detail })),
   })
   afterCommit = (fx) => {
@@ -231,7 +234,7 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
   const http = await startHttpServer({ access, ...(tls ? { tls } : {}),
     host: opts.host, port: opts.httpPort, hub, staticFiles: loadStaticFiles(webDir), log: log.child({ module: 'gateway.http' }),
     authenticate: (token, client) => access.bearer(token, client), refused,
-    health: () => ({ status: store.failing || unstoredRouting?.failing ? 'storage_failing' : 'ok', commit_backlog: committer.backlog }),
+    health: () => ({ status: storageFailing() ? 'storage_failing' : 'ok', commit_backlog: committer.backlog }),
     api: createRouter(createApi({ index, alerts: repos.alerts, notifications: repos.notifications, audit: repos.audit, suppressions: repos.suppressions, ruleVersions: repos.ruleVersions, now: () => clock.now(),
       accept: (id, userId, via) => commands.accept(id, userId, via, clock.now()),
       decline: (id, userId, via) => commands.decline(id, userId, via, clock.now()),
@@ -243,7 +246,7 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
       deviceHealth: (id) => pipeline.deviceHealth(id),
       rotateDevice: (userId, id) => commands.rotateDevice(userId, id, clock.now()),
       revokeDevice: (userId, id) => commands.revokeDevice(userId, id, clock.now()),
-      metrics: () => renderMetrics({ ...counters, screens: hub.size, commitBacklog: committer.backlog, walSyncs: store.syncs, storageFailing: store.failing || (unstoredRouting?.failing ?? false), brokerRefusals: brokerStats() }) }),
+      metrics: () => renderMetrics({ ...counters, screens: hub.size, commitBacklog: committer.backlog, walSyncs: store.syncs, storageFailing: storageFailing(), brokerRefusals: brokerStats() }) }),
       createBoardApi({ index, alerts: repos.alerts, now: () => clock.now(), deviceHealth: (id) => pipeline.deviceHealth(id), deviceTypes: adapterById }),
       accountRoutes(index, access, {
         issue: (actor, userId) => issueUserToken(repos, (run) => committer.submit(run), userId, actor, clock.now()),
@@ -265,7 +268,7 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
   if (!verified.ok || verified.malformedAnchors > 0) {
     const finding = verified.ok ? { kind: 'replaced' as const, firstBadSeq: null, message: `${verified.malformedAnchors} lines of the anchor file ${opts.auditAnchorFile} are not anchors: it was edited` } : verified
     log.error({ kind: finding.kind, first_bad_seq: finding.firstBadSeq, reason: finding.message }, 'AUDIT TRAIL VERIFICATION FAILED')
-    await pipeline.auditIntegrity(config.sites.map((s) => s.id), finding, clock.now())
+    await pipeline.auditIntegrity(siteIds, finding, clock.now())
   }
   await integrity.anchorNow()
   integrity.start()
@@ -321,7 +324,7 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
   })
   brokerStats = () => broker.stats()
   // The gateway's status client rides the loopback plaintext listener; with mqtts only, status is not published.
-  const status = broker.port !== null ? await startStatusPublisher(`mqtt://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${broker.port}`, internalToken, config.sites.map((s) => s.id)) : null
+  const status = broker.port !== null ? await startStatusPublisher(`mqtt://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${broker.port}`, internalToken, siteIds) : null
   // The chain head, retained where another system can record it (issue 8: anchors outside the gateway).
   if (status) integrity.publish = (a) => { for (const s of config.sites) status.client.publish(auditAnchorTopic(s.id), JSON.stringify({ seq: a.seq, hash: a.hash, at: new Date(a.at).toISOString() }), { qos: 1, retain: true }) }
 

@@ -1,17 +1,15 @@
-import { execFileSync } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import mqtt, { type MqttClient } from 'mqtt'
+import type { MqttClient } from 'mqtt'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { expectNoAxeViolations } from '../helpers/axe.js'
 import { launchChromium } from '../helpers/browser.js'
-import { connectDevice, eventId, publishEvent } from '../helpers/clients.js'
+import { eventId, publishEvent } from '../helpers/clients.js'
 import { type GatewayProcess, repoRoot, startGatewayProcess } from '../helpers/gateway-process.js'
+import { acked, connectResendingDevice, limitFileSize, refuseWrites } from '../helpers/storage-refusal.js'
 
 const artifacts = join(repoRoot, 'test-artifacts')
-const limitFileSize = (pid: number, soft: number | 'unlimited') => execFileSync('prlimit', ['--pid', String(pid), `--fsize=${soft}:unlimited`])
-const acked = (p: Promise<unknown>, ms: number) => Promise.race([p.then(() => true, () => false), new Promise<boolean>((r) => setTimeout(() => r(false), ms))])
 
 /**
  * The carer's and the team leader's screens while the store refuses writes (README, "Storage refusing writes"), in
@@ -42,16 +40,10 @@ describe('screens while the store refuses writes, in a real browser', () => {
     browser = await launchChromium()
     pager = await open('c-bob', '/pager', { width: 360, height: 740 })
     board = await open('tl-kim', '/board', { width: 1920, height: 1080 })
-    monitor = mqtt.connect(`mqtt://127.0.0.1:${gw.mqttPort}`, { username: 'sz-r14', password: gw.credentials.devices['sz-r14']!, clientId: 'sz-r14', clean: true, reconnectPeriod: 300 })
-    await new Promise<void>((resolve, reject) => { monitor.once('connect', () => resolve()); monitor.once('error', reject) })
-    bed = await connectDevice(gw.mqttPort, 'bed-r12', gw.credentials.devices['bed-r12']!)
-    limitFileSize(gw.child.pid!, 64 * 1024)
-    let refused = false
-    for (let i = 0; i < 200 && !refused; i++) {
-      refused = !(await acked(publishEvent(bed, 'bed-r12', { type: 'heartbeat' }), 2000))
-      await new Promise((r) => setTimeout(r, 60))
-    }
-    expect(refused, 'the store never refused a write').toBe(true)
+    monitor = await connectResendingDevice(gw, 'sz-r14')
+    const refusal = await refuseWrites(gw)
+    bed = refusal.bed
+    expect(refusal.refused, 'the store never refused a write').toBe(true)
     alarm = publishEvent(monitor, 'sz-r14', { type: 'seizure_alarm', event_id: eventId('alarm') })
   }, 60_000)
 
@@ -80,7 +72,7 @@ describe('screens while the store refuses writes, in a real browser', () => {
   })
 
   it('once the store recovers, the stored alarm replaces it and can be accepted', async () => {
-    limitFileSize(gw.child.pid!, 'unlimited')
+    limitFileSize(gw, 'unlimited')
     const lifted = Date.now()
     expect(await acked(alarm, 20_000)).toBe(true)
     // The outage ends after 15 s without a refusal, at the next commit: then every screen gets its whole state again.

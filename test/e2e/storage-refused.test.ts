@@ -1,16 +1,10 @@
-import { execFileSync } from 'node:child_process'
 import Database from 'better-sqlite3'
-import mqtt, { type MqttClient } from 'mqtt'
+import type { MqttClient } from 'mqtt'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { api, connectDevice, connectScreen, eventually, eventId, publishEvent, type Screen } from '../helpers/clients.js'
+import { api, connectScreen, eventually, eventId, publishEvent, type Screen } from '../helpers/clients.js'
 import { type GatewayProcess, startGatewayProcess } from '../helpers/gateway-process.js'
-
-/** The gateway process's file-size limit (RLIMIT_FSIZE), soft part only: a real kernel refusal of every write past it. */
-const limitFileSize = (pid: number, soft: number | 'unlimited') => execFileSync('prlimit', ['--pid', String(pid), `--fsize=${soft}:unlimited`])
-
-/** Does this publish get its PUBACK within `ms`? */
-const acked = (p: Promise<unknown>, ms: number) => Promise.race([p.then(() => true, () => false), new Promise<boolean>((r) => setTimeout(() => r(false), ms))])
+import { acked, connectResendingDevice, limitFileSize, refuseWrites } from '../helpers/storage-refusal.js'
 
 /**
  * reliability-security.md row 16, with a real refusal: the kernel's file-size limit makes SQLite's writes fail
@@ -30,19 +24,10 @@ describe('the store refuses writes (disk full): alarms are still paged, nothing 
     gw = await startGatewayProcess()
     bob = await connectScreen(gw.httpPort, gw.credentials.users['c-bob']!)
     board = await connectScreen(gw.httpPort, gw.credentials.users['tl-kim']!)
-    // A real device: it reconnects and resends what was never acknowledged (MQTT 3.1.1 §4.4).
-    monitor = mqtt.connect(`mqtt://127.0.0.1:${gw.mqttPort}`, { username: 'sz-r14', password: gw.credentials.devices['sz-r14']!, clientId: 'sz-r14', clean: true, reconnectPeriod: 300 })
-    await new Promise<void>((resolve, reject) => { monitor.once('connect', () => resolve()); monitor.once('error', reject) })
-    bed = await connectDevice(gw.mqttPort, 'bed-r12', gw.credentials.devices['bed-r12']!)
-    limitFileSize(gw.child.pid!, 64 * 1024)
-    // The write-ahead log still has room below the limit for a few commits; heartbeats use it up.
-    let refused = false
-    const until = Date.now() + 30_000
-    for (let i = 0; i < 200 && !refused && Date.now() < until; i++) {
-      refused = !(await acked(publishEvent(bed, 'bed-r12', { type: 'heartbeat' }), 2000))
-      await new Promise((r) => setTimeout(r, 60))
-    }
-    expect(refused, 'the store never refused a write').toBe(true)
+    monitor = await connectResendingDevice(gw, 'sz-r14')
+    const refusal = await refuseWrites(gw)
+    bed = refusal.bed
+    expect(refusal.refused, 'the store never refused a write').toBe(true)
     alarm = publishEvent(monitor, 'sz-r14', { type: 'seizure_alarm', event_id: alarmId })
   }, 60_000)
 
@@ -78,7 +63,7 @@ describe('the store refuses writes (disk full): alarms are still paged, nothing 
   })
 
   it('once the store takes writes again, the resent alarm is committed once, raised and paged as usual, and the outage audited', async () => {
-    limitFileSize(gw.child.pid!, 'unlimited')
+    limitFileSize(gw, 'unlimited')
     const lifted = Date.now()
     // The device resends after its next reconnect; its PUBACK now comes after the commit.
     expect(await acked(alarm, 20_000)).toBe(true)

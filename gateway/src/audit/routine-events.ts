@@ -30,10 +30,8 @@ export type { RoutineDecision, RoutineEvent }
  */
 export const DIGEST_SPAN_MS = 60_000
 
-/** The digest row for routine events in journal order, all received within DIGEST_SPAN_MS of the first. */
-export function routineDigest(events: readonly RoutineEvent[]): AuditEntry {
-  let at = Infinity
-  for (const e of events) at = Math.min(at, Date.parse(e.received_at))
+/** The digest row for routine events in journal order; `at` is the oldest receipt, the rest within DIGEST_SPAN_MS of it. */
+function routineDigest(events: readonly RoutineEvent[], at: number): AuditEntry {
   return { at, kind: 'events.routine', actor: 'gateway', eventSeq: events[0]?.seq ?? null, detail: { count: events.length, events } }
 }
 
@@ -146,7 +144,8 @@ export function writeRoutineDigest(audit: AuditLog): (fx: { readonly routine: re
     for (let i = 0; i <= fx.routine.length; i++) {
       const at = i < fx.routine.length ? Date.parse(fx.routine[i]!.received_at) : NaN
       if (!(at >= first && at <= first + DIGEST_SPAN_MS)) {
-        if (i > start) audit.append(routineDigest(fx.routine.slice(start, i)))
+        // Every event of a chunk was received at or after its first, so the first's time is the chunk's oldest.
+        if (i > start) audit.append(routineDigest(fx.routine.slice(start, i), first))
         start = i
         first = at
       }

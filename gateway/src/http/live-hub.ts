@@ -155,9 +155,9 @@ export function createLiveHub(deps: LiveHubDeps) {
 
     /**
      * An alarm the store refused to hold (disk full, read-only): its alert and page, built from memory, on the
-     * addressee's screens (how many: 0 means the page did not reach them) and every board that may see it, marked
-     * `unstored` (the alert cannot be accepted here;
-     * it is stored, raised and paged again when the device resends it after the store recovers).
+     * addressee's screens and every board that may see it, marked `unstored` (it cannot be accepted here; it is stored,
+     * raised and paged again when the device resends it after the store recovers). Returns how many of the
+     * addressee's screens got it: 0 means the page did not reach them.
      */
     showUnstored(alert: Alert, notification: Notification): number {
       const view = textFrame(JSON.stringify({ type: 'alert', alert: { ...alertView(index, alert), unstored: true } }))

@@ -2,7 +2,7 @@ import type { Alert, AlertKind, AlertOutcome, Notification, Priority } from '../
 import type { Effects } from '../core/effects.js'
 import { gatewayError } from '../core/errors.js'
 import type { LifecycleDeps } from './deps.js'
-import { advance, canMove, escalatingStates, openNotificationStates, runStep, transitionNotification } from './escalation.js'
+import { advance, canMove, escalatingStates, openNotificationStates, queuedNotification, runStep, transitionNotification } from './escalation.js'
 import { nextAlertState, type NotificationEvent } from './transitions.js'
 
 export type { LifecycleDeps, NotificationPlan } from './deps.js'
@@ -193,7 +193,7 @@ export function reportNotification(deps: LifecycleDeps, fx: Effects, notificatio
   const why = `page to ${n.userId} on ${n.pagerId} ${event === 'fail' ? 'failed' : 'undeliverable'}`
   const fb = deps.fallback(n.pagerId, alert.personId, alert.subject, alert.alertClass)
   if (!fb) return void advance(deps, fx, n.alertId, why, now)
-  const next: Notification = { id: deps.newId('nt'), alertId: n.alertId, userId: n.userId, pagerId: fb.pagerId, protocol: fb.protocol, attempt: n.attempt, state: 'queued', text: fb.text, createdAt: now, updatedAt: now }
+  const next = queuedNotification(deps, n.alertId, { ...fb, userId: n.userId }, n.attempt, now)
   deps.notifications.insert(next)
   deps.audit.append({ at: now, kind: 'notification.transition', actor: 'gateway', alertId: n.alertId, personId: alert.personId, detail: { notification_id: next.id, user_id: n.userId, pager_id: fb.pagerId, protocol: fb.protocol, attempt: n.attempt, from: null, to: 'queued', text: fb.text, failover_from: n.pagerId, reason: why } })
   fx.notificationsToSend.push(next.id)

@@ -29,7 +29,7 @@ export function runStep(deps: LifecycleDeps, fx: Effects, alert: Alert, index: n
   for (const n of existing) if (users.includes(n.userId) && openNotificationStates.includes(n.state)) transitionNotification(deps, n, 'expire', now, { actor: 'gateway', reason: `superseded by step ${i + 1}` })
   const base = { at: now, actor: 'gateway', alertId: alert.id, personId: alert.personId, deviceId: alert.deviceId, eventSeq: alert.triggerEventSeq }
   for (const p of deps.plan(alert.personId, alert.subject, alert.alertClass, users)) {
-    const n: Notification = { id: deps.newId('nt'), alertId: alert.id, userId: p.userId, pagerId: p.pagerId, protocol: p.protocol, attempt, state: 'queued', text: p.text, createdAt: now, updatedAt: now }
+    const n = queuedNotification(deps, alert.id, p, attempt, now)
     deps.notifications.insert(n)
     deps.audit.append({ ...base, kind: 'notification.transition', detail: { notification_id: n.id, user_id: p.userId, pager_id: p.pagerId, protocol: p.protocol, attempt, step: i + 1, from: null, to: 'queued', text: p.text } })
     if (p.truncatedFrom !== null) deps.audit.append({ ...base, kind: 'pager.text_truncated', detail: { notification_id: n.id, pager_id: p.pagerId, full_length: p.truncatedFrom.length, sent_length: p.text.length } })
@@ -45,6 +45,11 @@ export function runStep(deps: LifecycleDeps, fx: Effects, alert: Alert, index: n
   return { step: i, recipients: users }
 }
 
+/** A new page for `alert`, queued: to whom, on which pager and with what text as planned. */
+export function queuedNotification(deps: Pick<LifecycleDeps, 'newId'>, alertId: string, p: Pick<Notification, 'userId' | 'pagerId' | 'protocol' | 'text'>, attempt: number, now: number): Notification {
+  return { id: deps.newId('nt'), alertId, userId: p.userId, pagerId: p.pagerId, protocol: p.protocol, attempt, state: 'queued', text: p.text, createdAt: now, updatedAt: now }
+}
+
 /**
  * Every step's pages for an alert at once, planned and not stored: what is paged while the store refuses writes
  * (compose/unstored-routing.ts). With no stored deadline the ladder cannot escalate, so every step is paged now.
@@ -57,7 +62,7 @@ export function planEveryStep(deps: Pick<LifecycleDeps, 'ladder' | 'recipients' 
     for (const p of deps.plan(alert.personId, alert.subject, alert.alertClass, deps.recipients(step.to, alert.personId, alert.siteId, now))) {
       if (seen.has(`${p.userId}|${p.pagerId}`)) continue
       seen.add(`${p.userId}|${p.pagerId}`)
-      out.push({ id: deps.newId('nt'), alertId: alert.id, userId: p.userId, pagerId: p.pagerId, protocol: p.protocol, attempt: 1, state: 'queued', text: p.text, createdAt: now, updatedAt: now })
+      out.push(queuedNotification(deps, alert.id, p, 1, now))
     }
   }
   return out

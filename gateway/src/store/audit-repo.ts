@@ -4,9 +4,12 @@ import { type ChainRow, GENESIS, rowHash } from '../audit/chain.js'
 import type { Db } from './db.js'
 import { DIGEST_SPAN_MS, digestNeedle, expandRoutine, matchesFilter } from '../audit/routine-events.js'
 
-interface Row { seq: number; at: number; kind: string; actor: string; alert_id: string | null; device_id: string | null; person_id: string | null; event_seq: number | null; detail: string }
+/** An audit row as stored: columns by name, detail as JSON text. */
+export interface AuditRow { seq: number; at: number; kind: string; actor: string; alert_id: string | null; device_id: string | null; person_id: string | null; event_seq: number | null; detail: string }
+type Row = AuditRow
 
-function toRecord(r: Row): AuditRecord {
+/** A stored row as the record readers get (detail parsed). */
+export function toRecord(r: AuditRow): AuditRecord {
   return { seq: r.seq, at: r.at, kind: r.kind as AuditKind, actor: r.actor, alertId: r.alert_id, deviceId: r.device_id, personId: r.person_id, eventSeq: r.event_seq, detail: JSON.parse(r.detail) as Record<string, unknown> }
 }
 

@@ -1,15 +1,14 @@
 import { ERASED } from '../privacy/personal-fields.js'
 import { eraseFromDocument, subjectEntry } from '../privacy/erasure.js'
 import type { Db } from './db.js'
-import type { AuditKind, AuditRecord } from '../core/audit.js'
+import type { AuditRecord } from '../core/audit.js'
+import { type AuditRow, toRecord } from './audit-repo.js'
 import { expandRoutine } from '../audit/routine-events.js'
 import { createPersonalDataRepo } from './personal-data-repo.js'
 
 /** A stored row as it is, columns by name. */
 export type StoredRow = Record<string, unknown>
 
-interface StoredDigest { seq: number; at: number; kind: string; actor: string; alert_id: null; device_id: null; person_id: null; event_seq: number | null; detail: string }
-const storedRecord = (d: StoredDigest): AuditRecord => ({ seq: d.seq, at: d.at, kind: d.kind as AuditKind, actor: d.actor, eventSeq: d.event_seq, detail: JSON.parse(d.detail) as Record<string, unknown> })
 /** An expanded record in the stored row's shape (columns by name, detail as JSON text), as the other rows are read. */
 const storedRow = (r: AuditRecord): StoredRow & { detail: string } => ({ seq: r.seq, at: r.at, kind: r.kind, actor: r.actor, alert_id: r.alertId ?? null, device_id: r.deviceId ?? null, person_id: r.personId ?? null, event_seq: r.eventSeq ?? null, detail: JSON.stringify(r.detail) })
 
@@ -101,11 +100,11 @@ export function createSubjectRepo(db: Db) {
     /** The person's audit rows, with routine events' digests expanded to the records that are theirs, in seq order. */
     audit(personId: string, deviceIds: readonly string[]): (StoredRow & { detail: string })[] {
       const rows = stmt.audit.all({ person: personId, devices: json(deviceIds) }) as (StoredRow & { detail: string })[]
-      const digests = stmt.routineDigests.all({ personNeedle: `"person":${JSON.stringify(personId)}`, devices: json(deviceIds) }) as StoredDigest[]
+      const digests = stmt.routineDigests.all({ personNeedle: `"person":${JSON.stringify(personId)}`, devices: json(deviceIds) }) as AuditRow[]
       if (digests.length === 0) return rows
       const devices = new Set(deviceIds)
       const theirs = (r: AuditRecord) => r.personId === personId || (r.deviceId != null && devices.has(r.deviceId) && (r.personId == null || r.personId === personId))
-      const expanded = digests.flatMap((d) => expandRoutine(storedRecord(d)).filter(theirs).map(storedRow))
+      const expanded = digests.flatMap((d) => expandRoutine(toRecord(d)).filter(theirs).map(storedRow))
       return [...rows, ...expanded].sort((a, b) => (a.seq as number) - (b.seq as number))
     },
 
