@@ -20,8 +20,10 @@ describe('the WAL sync thread', () => {
     try {
       await ops.fdatasync(fd)
       expect(await ops.links(fd)).toBe(1)
+      expect(await ops.syncThenLinks!(fd)).toBe(1)
       rmSync(file)
       expect(await ops.links(fd)).toBe(0)
+      expect(await ops.syncThenLinks!(fd)).toBe(0)
     } finally {
       closeSync(fd)
       await ops.stop()
@@ -34,6 +36,7 @@ describe('the WAL sync thread', () => {
       const fd = openSync(join(dir, 'b-wal'), 'w')
       closeSync(fd)
       await expect(ops.fdatasync(fd)).rejects.toMatchObject({ code: 'EBADF' })
+      await expect(ops.syncThenLinks!(fd)).rejects.toMatchObject({ code: 'EBADF' })
     } finally {
       await ops.stop()
     }
@@ -50,5 +53,26 @@ describe('the WAL sync thread', () => {
     await expect(wal.sync()).rejects.toThrow(/exited/)
     expect(wal.failure).not.toBeNull()
     await wal.close()
+  })
+
+  it('syncs the successor when SQLite replaced the -wal file it holds, in one round trip a sync', async () => {
+    const ops = await startWalSyncThread()
+    const file = join(dir, 'd-wal')
+    writeFileSync(file, 'first')
+    const calls: string[] = []
+    const counted = { ...ops, fdatasync: (fd: number) => (calls.push('fdatasync'), ops.fdatasync(fd)), links: (fd: number) => (calls.push('links'), ops.links(fd)), syncThenLinks: (fd: number) => (calls.push('syncThenLinks'), ops.syncThenLinks!(fd)), open: (p: string) => (calls.push('open'), ops.open(p)) }
+    const wal = new WalSync(file, counted)
+    try {
+      await wal.sync()
+      expect(calls).toEqual(['open', 'syncThenLinks'])
+      rmSync(file)
+      writeFileSync(file, 'second')
+      calls.length = 0
+      await wal.sync()
+      expect(calls).toEqual(['syncThenLinks', 'open', 'fdatasync'])
+    } finally {
+      await wal.close()
+      await ops.stop()
+    }
   })
 })

@@ -32,7 +32,7 @@ export async function startWalSyncThread(): Promise<WalFileOps & { stop(): Promi
   })
   worker.on('error', (err) => die(err))
   worker.on('exit', (code) => die(new Error(`the WAL sync thread exited (${code})`)))
-  const call = (op: 'fdatasync' | 'links', fd: number) => new Promise<number>((resolve, reject) => {
+  const call = (op: 'fdatasync' | 'links' | 'syncThenLinks', fd: number) => new Promise<number>((resolve, reject) => {
     if (dead) return reject(dead)
     const id = ++next
     pending.set(id, { resolve, reject })
@@ -43,6 +43,7 @@ export async function startWalSyncThread(): Promise<WalFileOps & { stop(): Promi
     close: nodeWalFileOps.close,
     fdatasync: async (fd) => void (await call('fdatasync', fd)),
     links: (fd) => call('links', fd),
+    syncThenLinks: (fd) => call('syncThenLinks', fd),
     async stop() {
       if (!dead) await worker.terminate()
     },

@@ -13,6 +13,11 @@ export interface WalFileOps {
   /** Hard links left to the file behind `fd`: 0 once SQLite has deleted the `-wal` file we hold open. */
   links(fd: number): Promise<number>
   close(fd: number): Promise<void>
+  /**
+   * fdatasync, then the hard links left, as one call: on a sync thread that is one round trip instead of two, and
+   * the acknowledgements of every group wait for it (each wake-up of another thread costs 0.05–0.3 ms on this VM).
+   */
+  syncThenLinks?(fd: number): Promise<number>
 }
 
 export const nodeWalFileOps: WalFileOps = {
@@ -103,10 +108,11 @@ export class WalSync {
 
   private async syncOnce(): Promise<void> {
     if (this.fd === null) this.fd = await this.ops.open(this.walFile)
-    await this.ops.fdatasync(this.fd)
+    const fd = this.fd
+    const links = this.ops.syncThenLinks ? await this.ops.syncThenLinks(fd) : await this.ops.fdatasync(fd).then(() => this.ops.links(fd))
     // SQLite deletes the -wal file only when the last connection to the database closes; should the file we hold
     // ever be gone, the frames are in its successor, so sync that one too.
-    if ((await this.ops.links(this.fd)) === 0) {
+    if (links === 0) {
       await this.closeFd()
       this.fd = await this.ops.open(this.walFile)
       await this.ops.fdatasync(this.fd)
