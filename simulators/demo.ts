@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path'
 import { BedMonitorSimulator } from './devices/bed-monitor.js'
 import { SeizureMonitorSimulator } from './devices/seizure-monitor.js'
 import { connectSimulatedDevice } from './lib/mqtt-device.js'
+import { npmScript } from './lib/npm-script.js'
 
 /**
  * `npm run demo`: start the gateway exactly as `npm start` does (same flags and environment accepted),
@@ -16,7 +17,9 @@ import { connectSimulatedDevice } from './lib/mqtt-device.js'
  */
 const root = resolve(import.meta.dirname, '..')
 const args = process.argv.slice(2)
-const gateway = spawn(process.execPath, ['--import', 'tsx', join(root, 'gateway/src/main.ts'), ...args], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] })
+// npm start's own command (its Node flags included), with the entry point made absolute for any working directory.
+const [node, ...start] = npmScript('start').map((a) => (a.endsWith('.ts') ? join(root, a) : a))
+const gateway = spawn(node!, [...start, ...args], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] })
 process.once('SIGINT', () => gateway.kill('SIGTERM'))
 process.once('SIGTERM', () => gateway.kill('SIGTERM'))
 gateway.once('exit', (code) => process.exit(code ?? 0))
