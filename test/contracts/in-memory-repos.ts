@@ -20,7 +20,7 @@ import type { StepTarget } from '../../gateway/src/routing/escalation-config.js'
 import { ladderFor, stepRecipients } from '../../gateway/src/routing/ladder.js'
 import { planNotifications } from '../../gateway/src/routing/recipients.js'
 
-/** States the SQLite repositories treat as open (alerts_condition / openForUser queries). */
+/** States the SQLite repositories treat as open (alerts_open_by_condition / openForUser queries). */
 const closedStates: readonly AlertState[] = ['resolved', 'cancelled', 'closed']
 const openStates: readonly AlertState[] = ['new', 'active', 'escalated', 'acknowledged']
 

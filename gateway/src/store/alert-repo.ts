@@ -27,6 +27,9 @@ const columns: Record<string, string> = {
   closedBy: 'closed_by', closedAt: 'closed_at', outcome: 'outcome', outcomeNote: 'outcome_note',
 }
 
+/** The open alert of a condition. Its WHERE is migration 008's partial index word for word, so SQLite uses that index. */
+export const OPEN_BY_CONDITION_SQL = "SELECT * FROM alerts WHERE condition_key = ? AND state NOT IN ('resolved', 'cancelled', 'closed') ORDER BY raised_at DESC LIMIT 1"
+
 export function createAlertRepo(db: Db): AlertRepository {
   const insert = db.prepare(`INSERT INTO alerts (id, site_id, person_id, subject, device_id, rule_id, rule_version, condition_key, kind, alert_class, priority, state, raised_at, updated_at, accepted_by, accepted_at, trigger_event_seq, trigger_count, escalation_step, next_step_at)
     VALUES (@id, @siteId, @personId, @subject, @deviceId, @ruleId, @ruleVersion, @conditionKey, @kind, @alertClass, @priority, @state, @raisedAt, @updatedAt, @acceptedBy, @acceptedAt, @triggerEventSeq, @triggerCount, @escalationStep, @nextStepAt)`)
@@ -35,7 +38,7 @@ export function createAlertRepo(db: Db): AlertRepository {
   const get = db.prepare('SELECT * FROM alerts WHERE id = ?')
   // No index on closed_at: one scan per board refresh (30 s, debounced) is cheap next to an index on every write.
   const sinceStmt = db.prepare('SELECT * FROM alerts WHERE raised_at >= ? OR closed_at >= ? ORDER BY raised_at DESC LIMIT ?')
-  const openByCondition = db.prepare("SELECT * FROM alerts WHERE condition_key = ? AND state NOT IN ('resolved', 'cancelled', 'closed') ORDER BY raised_at DESC LIMIT 1")
+  const openByCondition = db.prepare(OPEN_BY_CONDITION_SQL)
   const updates = new Map<string, ReturnType<Db['prepare']>>()
   return {
     insert: (a) => void insert.run({ id: a.id, siteId: a.siteId, personId: a.personId, subject: a.subject, deviceId: a.deviceId, ruleId: a.ruleId, ruleVersion: a.ruleVersion, conditionKey: a.conditionKey, kind: a.kind, alertClass: a.alertClass, priority: a.priority, state: a.state, raisedAt: a.raisedAt, updatedAt: a.updatedAt, acceptedBy: a.acceptedBy, acceptedAt: a.acceptedAt, triggerEventSeq: a.triggerEventSeq, triggerCount: a.triggerCount, escalationStep: a.escalationStep, nextStepAt: a.nextStepAt }),
