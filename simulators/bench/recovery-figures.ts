@@ -1,13 +1,13 @@
 import Database from 'better-sqlite3'
-import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import { benchConfig, deviceIds, ids, LEADER, SITE, type FleetShape } from './bench-config.js'
 import { Fleet } from './fleet.js'
 import { startGateway } from './gateway-proc.js'
 import { LiteClient } from './mqtt-lite.js'
 import type { Scale } from './scale-of-run.js'
-import { copyTemplate, seededTemplate, type Seeded } from './seed.js'
+import { copyTemplate, gatewayCodeKey, seededTemplate, type Seeded } from './seed.js'
 import { nowMs, sleep } from './stats.js'
 
 /** Figure 5: kill -9 with N journal rows and M open alerts, restart. */
@@ -37,10 +37,13 @@ function countRows(dataDir: string): { rows: number; open: number } {
   }
 }
 
-/** The crash template: the gateway itself fills it (alarms first, then heartbeats up to the row count); made once. */
+/** The crash template: the gateway itself fills it (alarms first, then heartbeats up to the row count); made once per version of the gateway's code. */
 async function crashTemplate(s: Scale, seeded: Seeded, config: string): Promise<string> {
-  const dir = `${seeded.dir}-rows-${s.recoveryRows}`
+  const stem = `${basename(seeded.dir)}-rows-${s.recoveryRows}-`
+  const dir = join(dirname(seeded.dir), `${stem}${gatewayCodeKey()}`)
   if (existsSync(join(dir, 'ready'))) return dir
+  // Templates filled by earlier code (hundreds of MB each) are never used again.
+  for (const old of readdirSync(dirname(seeded.dir))) if (old.startsWith(stem) || old === stem.slice(0, -1)) rmSync(join(dirname(seeded.dir), old), { recursive: true, force: true })
   rmSync(dir, { recursive: true, force: true })
   cpSync(seeded.dir, dir, { recursive: true })
   const gw = await startGateway({ config, dataDir: dir })

@@ -38,6 +38,25 @@ function templateKey(name: string, deviceIds: readonly string[]): string {
   return `${name}-${deviceIds.length}-${h.digest('hex').slice(0, 12)}`
 }
 
+/**
+ * A hash of the gateway's own code (gateway/src and device-adapters/src, tests aside). A template the gateway
+ * filled with events (the crash test's million rows) depends on it, not only on the migrations: one filled before
+ * routine events became digests held a million audit rows, and the recovery figure was measured on that.
+ */
+export function gatewayCodeKey(): string {
+  const h = createHash('sha256')
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const path = join(dir, e.name)
+      if (e.isDirectory()) walk(path)
+      else if (e.name.endsWith('.ts') && !e.name.endsWith('.test.ts')) h.update(path.slice(repoRoot.length)).update(readFileSync(path))
+    }
+  }
+  walk(join(repoRoot, 'gateway', 'src'))
+  walk(join(repoRoot, 'device-adapters', 'src'))
+  return h.digest('hex').slice(0, 12)
+}
+
 /** The template for this fleet, made on first use (~1 s per 1,000 devices). */
 export async function seededTemplate(name: string, deviceIds: readonly string[]): Promise<Seeded> {
   const dir = join(cacheRoot, templateKey(name, deviceIds))

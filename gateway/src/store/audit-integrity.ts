@@ -17,11 +17,12 @@ export function hasChainedRows(db: Db): boolean {
 
 /**
  * Verifies the stored trail against the key and anchors. `tailRows` checks only the newest rows (start-up:
- * fast on a large trail), trusting the link into the first of them, plus every anchor from there on and
- * the newest anchor before it (looked up directly), so a truncation or rebuild is still caught at start.
+ * fast on a large trail), and `tailBytes` at most that much row detail of them (one routine-events digest can hold
+ * a thousand events), trusting the link into the first of them, plus every anchor from there on and the newest
+ * anchor before it (looked up directly), so a truncation or rebuild is still caught at start.
  * Verification starts where retention's latest mark says the kept trail begins (or at `from`, if given).
  */
-export function verifyStoredTrail(db: Db, key: Buffer, anchors: readonly Anchor[], options: { tailRows?: number; from?: { seq: number; prevHash: string } } = {}): ChainFinding {
+export function verifyStoredTrail(db: Db, key: Buffer, anchors: readonly Anchor[], options: { tailRows?: number; tailBytes?: number; from?: { seq: number; prevHash: string } } = {}): ChainFinding {
   // Where the kept trail starts after retention (its recorded mark), unless the caller says otherwise.
   const mark = options.from ?? retentionStart(db)
   const opts = { ...options, ...(mark ? { from: mark } : {}) }
@@ -29,7 +30,14 @@ export function verifyStoredTrail(db: Db, key: Buffer, anchors: readonly Anchor[
   let extra: ChainFinding | null = null
   if (opts.tailRows !== undefined) {
     const max = (db.prepare('SELECT max(seq) FROM audit').pluck().get() as number | null) ?? 0
-    const start = Math.max(from?.seq ?? 1, max - opts.tailRows + 1)
+    let start = Math.max(from?.seq ?? 1, max - opts.tailRows + 1)
+    if (opts.tailBytes !== undefined) {
+      // The oldest row whose detail, with every newer row's, still fits: octet_length reads each row's size from its
+      // header, not its text, so this costs milliseconds however large the rows are.
+      const fits = db.prepare(`SELECT min(seq) FROM (SELECT seq, sum(octet_length(detail)) OVER (ORDER BY seq DESC) AS bytes FROM audit WHERE seq >= ?) WHERE bytes <= ?`).pluck().get(start, opts.tailBytes) as number | null
+      // Always at least the head row, however large.
+      start = Math.max(start, fits ?? max)
+    }
     const first = db.prepare('SELECT seq, prev_hash FROM audit WHERE seq >= ? ORDER BY seq LIMIT 1').get(start) as { seq: number; prev_hash: string | null } | undefined
     if (first?.prev_hash) from = { seq: first.seq, prevHash: first.prev_hash }
     // Anchors of rows that retention removed (before `opts.from`) name rows that are rightly gone.
