@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3'
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, dirname, join } from 'node:path'
 import { benchConfig, deviceIds, ids, LEADER, SITE, type FleetShape } from './bench-config.js'
@@ -37,16 +37,27 @@ function countRows(dataDir: string): { rows: number; open: number } {
   }
 }
 
-/** The crash template: the gateway itself fills it (alarms first, then heartbeats up to the row count); made once per version of the gateway's code. */
+/** Crash templates filled by earlier code kept besides the current one (another worktree may be measuring on one). */
+const KEEP_OLDER_TEMPLATES = 2
+
+/**
+ * The crash template: the gateway itself fills it (alarms first, then heartbeats up to the row count); made once per
+ * version of the code that decides its rows. Filled under a temporary name and renamed when complete, so a run
+ * never copies a half-filled one.
+ */
 async function crashTemplate(s: Scale, seeded: Seeded, config: string): Promise<string> {
+  const root = dirname(seeded.dir)
   const stem = `${basename(seeded.dir)}-rows-${s.recoveryRows}-`
-  const dir = join(dirname(seeded.dir), `${stem}${gatewayCodeKey()}`)
+  const dir = join(root, `${stem}${gatewayCodeKey()}`)
   if (existsSync(join(dir, 'ready'))) return dir
-  // Templates filled by earlier code (hundreds of MB each) are never used again.
-  for (const old of readdirSync(dirname(seeded.dir))) if (old.startsWith(stem) || old === stem.slice(0, -1)) rmSync(join(dirname(seeded.dir), old), { recursive: true, force: true })
-  rmSync(dir, { recursive: true, force: true })
-  cpSync(seeded.dir, dir, { recursive: true })
-  const gw = await startGateway({ config, dataDir: dir })
+  // Templates filled by earlier code take hundreds of MB each: keep only the newest few.
+  const older = readdirSync(root).filter((d) => (d.startsWith(stem) || d === stem.slice(0, -1)) && !d.includes('.filling-') && join(root, d) !== dir)
+    .map((d) => ({ d, at: statSync(join(root, d)).mtimeMs })).sort((a, b) => b.at - a.at)
+  for (const { d } of older.slice(KEEP_OLDER_TEMPLATES)) rmSync(join(root, d), { recursive: true, force: true })
+  const filling = `${dir}.filling-${process.pid}`
+  rmSync(filling, { recursive: true, force: true })
+  cpSync(seeded.dir, filling, { recursive: true })
+  const gw = await startGateway({ config, dataDir: filling })
   const fleet = Fleet.start()
   try {
     const shape = shapeOf(s)
@@ -54,14 +65,16 @@ async function crashTemplate(s: Scale, seeded: Seeded, config: string): Promise<
     await fleet.connect({ tag: 'rc', port: gw.mqttPort, site: SITE, devices: fleetIds.map((id) => ({ id, password: seeded.devices[id]! })), addrOffset: 0, concurrency: 50 })
     await fleet.load({ label: 'alarms', rate: 2000, window: 0, maxInflight: 5000, durationMs: Math.ceil((s.recoveryAlerts * 1.2 * 1000) / 2000), drainMs: 10_000, mix: [{ prefix: 'alm-', type: 'seizure_alarm', weight: 1 }] })
     const deadline = nowMs() + 600_000
-    for (let left = s.recoveryRows - countRows(dir).rows; left > 0 && nowMs() < deadline; left = s.recoveryRows - countRows(dir).rows) {
+    for (let left = s.recoveryRows - countRows(filling).rows; left > 0 && nowMs() < deadline; left = s.recoveryRows - countRows(filling).rows) {
       await fleet.load({ label: 'fill', rate: 0, window: Math.min(2000, left), maxInflight: 2000, durationMs: Math.min(10_000, Math.max(200, left / 10)), drainMs: 10_000, mix: [{ prefix: 'pir-', type: 'heartbeat', weight: 1 }] })
     }
   } finally {
     await fleet.close()
     await gw.stop()
   }
-  writeFileSync(join(dir, 'ready'), '')
+  writeFileSync(join(filling, 'ready'), '')
+  rmSync(dir, { recursive: true, force: true })
+  renameSync(filling, dir)
   return dir
 }
 

@@ -121,4 +121,34 @@ describe('tamper evidence: the verifier\'s exact finding for each kind of edit t
       expect((await api(gw.httpPort, gw.credentials.users['c-bob']!, '/api/audit/verify')).status).toBe(403)
     })
   })
+
+  describe('start-up on an edited row padded past the start-up check\'s byte budget', () => {
+    let gw: GatewayProcess
+    let seq: number
+    beforeAll(async () => {
+      // Near the head, and bigger than STARTUP_TAIL_BYTES (16 MB), so the check before listening stops short of it.
+      seq = rows.at(-3)!.seq
+      gw = await startGatewayProcess({ dataDir: tampered(pristine, (db) => db.prepare("UPDATE audit SET detail = json_set(detail, '$.padding', ?) WHERE seq = ?").run('x'.repeat(17 * 2 ** 20), seq)) })
+    })
+    afterAll(async () => {
+      await gw?.kill('SIGTERM')
+    })
+
+    it('is found by the check that follows start-up, and alarmed like any break', async () => {
+      const leader = gw.credentials.users['tl-kim']!
+      const broken = await eventually(async () => {
+        const entries = (await api(gw.httpPort, leader, '/api/audit?kind=audit.chain_broken')).body.entries as { detail: Record<string, unknown> }[]
+        return entries.length > 0 && entries
+      }, 'audit.chain_broken recorded')
+      expect(broken).toHaveLength(1)
+      expect(broken[0]!.detail).toMatchObject({ kind: 'changed', first_bad_seq: seq })
+      expect(gw.logs.some((l) => l.includes('AUDIT TRAIL VERIFICATION FAILED') && l.includes(`"first_bad_seq":${seq}`))).toBe(true)
+      const alerts = (await api(gw.httpPort, leader, '/api/alerts?state=open')).body.alerts
+      expect(alerts.find((a: any) => a.alert_class === 'AUDIT TRAIL BROKEN')).toMatchObject({ kind: 'technical', priority: 'high' })
+      // The check before listening passed (it stopped at the budget); the one after it did not.
+      const started = (await api(gw.httpPort, leader, '/api/audit?kind=gateway.started')).body.entries
+      expect(started.at(-1).detail).toMatchObject({ audit_chain: 'verified' })
+      expect(gw.logs.some((l) => l.includes('audit tail verified after start-up') && l.includes('"ok":false'))).toBe(true)
+    })
+  })
 })

@@ -8,10 +8,10 @@ import { verifyCli } from '../helpers/audit-cli.js'
 import { type GatewayProcess, startGatewayProcess, tempDataDir } from '../helpers/gateway-process.js'
 
 /**
- * Columns holding encoded random bytes (scrypt salts and hashes in base64): a short needle such as a room code
- * turns up in them by chance (CI once found 'R14' in a secret hash), and they cannot hold anyone's text.
+ * Columns holding encoded random bytes (scrypt salts and hashes, token hashes, CSRF tokens): a short needle such as
+ * a room code turns up in them by chance (CI once found 'R14' in a secret hash), and they cannot hold anyone's text.
  */
-const RANDOM_ENCODED = new Set(['credentials.secret_hash'])
+const RANDOM_ENCODED = new Set(['credentials.secret_hash', 'user_passwords.password_hash', 'sessions.id_hash', 'sessions.csrf', 'one_time_tokens.token_hash'])
 
 /** Every string value of every column of every table that contains `needle` (case-sensitive), as `table.column`. */
 function findInDatabase(file: string, needle: string): string[] {

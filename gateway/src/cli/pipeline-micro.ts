@@ -5,9 +5,10 @@
  * A developer's tool for attributing the gateway's per-event cost (issue 9); `npm run bench` is the measurement.
  * Env: B=batch sizes (default 20,100), DROP=index names to drop first, PRAGMAS=pragmas to set first (a;b), NOCKPT=1
  * for SQLite's own checkpoints, ALARMS=n to time n alarms one at a time (the raise path, ingest to COMMIT), GAP=ms
- * idle between those alarms (default 2; 0 = none: on this VM the same raise costs 0.42 ms back to back, 0.61 ms after
- * 2 ms idle, 2.1 ms after 20 ms), STMT=1 to print each SQL statement's time per alarm (STMTRUN=1: per event of the mix), FRESH=1 to raise a new
- * alert each time (the bench's latency alarms) instead of re-triggering the open one.
+ * idle between those alarms (default 2; 0 = none: on this VM the same raise costs 0.42 ms back to back, 0.61 ms
+ * after 2 ms idle, 2.1 ms after 20 ms), FRESH=1 to raise a new alert each time (the bench's latency alarms) instead
+ * of re-triggering the open one, STMT=1 to print each SQL statement's time per alarm cycle (the raise, the clear
+ * and, with FRESH, the close), STMTRUN=1 to print it per event of the mix.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -47,7 +48,7 @@ if (process.env.NOCKPT) db.pragma('wal_autocheckpoint = 0')
 // STMT: every prepared statement's run/get/all timed while `timing` is on.
 const stmtTimes = new Map<string, { n: number; us: number }>()
 let timing = false
-if (process.env.STMT) {
+if (process.env.STMT || process.env.STMTRUN) {
   const orig = db.prepare.bind(db)
   ;(db as any).prepare = (sql: string) => {
     const st = orig(sql) as any
@@ -95,8 +96,9 @@ async function run(count: number, batch: number): Promise<number> {
 }
 await run(5000, 50)
 timing = !!process.env.STMTRUN
-for (const b of (process.env.B ?? "20,100").split(",").map(Number)) await run(total, b)
-if (process.env.STMTRUN) { for (const [sql, e] of [...stmtTimes].sort((a, b) => b[1].us - a[1].us).slice(0, 25)) console.log((e.us / total).toFixed(2).padStart(7), 'µs/event', String(e.n).padStart(6), (e.us / e.n).toFixed(1).padStart(6), 'µs each', sql.replace(/\s+/g, ' ').slice(0, 110)); stmtTimes.clear() }
+const batches = (process.env.B ?? '20,100').split(',').map(Number)
+for (const b of batches) await run(total, b)
+if (process.env.STMTRUN) { for (const [sql, e] of [...stmtTimes].sort((a, b) => b[1].us - a[1].us).slice(0, 25)) console.log((e.us / (total * batches.length)).toFixed(2).padStart(7), 'µs/event', String(e.n).padStart(6), (e.us / e.n).toFixed(1).padStart(6), 'µs each', sql.replace(/\s+/g, ' ').slice(0, 110)); stmtTimes.clear() }
 /**
  * The raise path alone: one alarm at a time (a latency person's, paging twice), from ingest to its COMMIT (when
  * screens and pagers are told), each cleared again so the next one raises.
@@ -117,10 +119,10 @@ async function alarmsAlone(count: number): Promise<void> {
   took.sort((a, b) => a - b)
   console.log(`${count} alarms alone, ingest → COMMIT: p50 ${took[Math.floor(count / 2)]!.toFixed(0)} µs, p90 ${took[Math.floor(count * 0.9)]!.toFixed(0)} µs`)
 }
-timing = true
+timing = !!process.env.STMT
 if (process.env.ALARMS) await alarmsAlone(Number(process.env.ALARMS))
 timing = false
-if (process.env.STMT) for (const [sql, e] of [...stmtTimes].sort((a, b) => b[1].us - a[1].us).slice(0, 25)) console.log((e.us / Number(process.env.ALARMS)).toFixed(1).padStart(7), 'µs/alarm', String(e.n).padStart(6), (e.us / e.n).toFixed(1).padStart(6), 'µs each', sql.replace(/\s+/g, ' ').slice(0, 110))
+if (process.env.STMT && process.env.ALARMS) for (const [sql, e] of [...stmtTimes].sort((a, b) => b[1].us - a[1].us).slice(0, 25)) console.log((e.us / Number(process.env.ALARMS)).toFixed(1).padStart(7), 'µs/alarm', String(e.n).padStart(6), (e.us / e.n).toFixed(1).padStart(6), 'µs each', sql.replace(/\s+/g, ' ').slice(0, 110))
 const { statSync } = await import('node:fs')
 console.log('wal MB', (statSync(join(dir, 'gateway.db-wal')).size / 2 ** 20).toFixed(1), 'db MB', (statSync(join(dir, 'gateway.db')).size / 2 ** 20).toFixed(1))
 await wal.close()

@@ -18,12 +18,17 @@ export interface AuditIntegrityDeps {
   readonly synced?: () => Promise<void>
 }
 
-/** Rows checked at start-up: enough to cover everything since the last anchors, fast on a large trail. */
+/**
+ * Rows checked after start-up (the newest ones): enough to cover everything since the last anchors (written every
+ * minute) at ordinary rates. Before the gateway listens only the newest STARTUP_TAIL_BYTES of them are checked; the
+ * rest follow at once in the verify worker (main.ts), because a row's size is in the file being checked and an
+ * intruder could pad an edited row past the budget.
+ */
 export const STARTUP_TAIL_ROWS = 10_000
 /**
- * And at most this much row detail: since routine events are one digest row per group commit (a thousand events
- * at full load), 10,000 rows held 173 MB in the bench's crash test, 0.8 s of hashing before the gateway listened.
- * 16 MB is ~100 s of audit at 1,000 events/s (anchors are written every minute) and ~70 ms to check here.
+ * Row detail checked before listening. Since routine events became one digest row per group commit (a thousand
+ * events at full load), 10,000 rows held 173 MB in the bench's crash test: 0.8 s of hashing before devices could
+ * connect. 16 MB takes ~70 ms here; it is ~100 s of audit at 1,000 events/s, ~5 s at 20,000.
  */
 export const STARTUP_TAIL_BYTES = 16 * 2 ** 20
 

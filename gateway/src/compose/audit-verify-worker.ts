@@ -3,7 +3,7 @@ import { verifyAuditFiles } from './audit-verify.js'
 
 /** Verifies the whole trail off the main thread: a million rows take seconds, and alerts must not wait. */
 try {
-  parentPort!.postMessage({ ok: true, result: verifyAuditFiles(workerData as { dbFile: string; keyFile: string; anchorFile: string }) })
+  parentPort!.postMessage({ ok: true, result: verifyAuditFiles(workerData as { dbFile: string; keyFile: string; anchorFile: string; tailRows?: number }) })
 } catch (err) {
   parentPort!.postMessage({ ok: false, error: err instanceof Error ? err.message : String(err) })
 }
