@@ -46,7 +46,7 @@ import { hasChainedRows } from './store/audit-integrity.js'
 import { auditAnchorTopic } from './core/topics.js'
 import { createAccountRepo, createRepositories, openDatabase } from './store/index.js'
 import { GroupCommitter } from './store/group-commit.js'
-import { writeRoutineDigest } from './audit/routine-events.js'
+import { writeRoutineDigest, writeRoutineRows } from './audit/routine-events.js'
 import { createUnstoredRouting } from './compose/unstored-routing.js'
 import { planEveryStep } from './lifecycle/escalation.js'
 import type { WalFileOps } from './store/wal-sync.js'
@@ -125,7 +125,15 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
   let unstoredRouting: ReturnType<typeof createUnstoredRouting> | null = null
   // Issue 9: the group's fdatasync runs off the event loop; acknowledgements still wait for it (store/wal-sync.ts).
   const store = await startDurableStore(db, dbFile, log.child({ module: 'gateway.store' }), seams.walFileOps)
-  const committer = new GroupCommitter(db, (fx) => afterCommit(fx), () => store.synced(), { beforeCommit: writeRoutineDigest(repos.audit), onUnstored: (fx, err) => unstoredRouting?.refused(fx, err) })
+  const committer = new GroupCommitter(db, (fx) => afterCommit(fx), () => store.synced(), {
+    beforeCommit: writeRoutineDigest(repos.audit),
+    // A bug in the digest must not fail every group (and keep every device resending): the events go in row by row.
+    beforeCommitFallback: (fx, err) => {
+      log.error({ err }, 'writing the routine-events digest failed; its events are written row by row')
+      writeRoutineRows(repos.audit)(fx)
+    },
+    onUnstored: (fx, err) => unstoredRouting?.refused(fx, err),
+  })
   const newId = (prefix: 'al' | 'nt' | 'sp') => `${prefix}-${randomUUID()}`
   // Late-bound: line drivers report back through commands built on the pipeline.
   let pagerLines: ReturnType<typeof createPagerLines> | null = null

@@ -6,7 +6,7 @@ import type { AuditFilter, AuditLog } from '../core/contracts.js'
 import { auditPage } from '../http/audit-api.js'
 import { verifyStoredTrail } from '../store/audit-integrity.js'
 import { createRepositories, openDatabase } from '../store/index.js'
-import { DIGEST_SPAN_MS, expandRoutine, routineHolder, writeRoutineDigest } from './routine-events.js'
+import { DIGEST_SPAN_MS, expandRoutine, routineHolder, writeRoutineDigest, writeRoutineRows } from './routine-events.js'
 
 const T0 = Date.UTC(2026, 10, 28, 9, 0, 0)
 const iso = (ms: number) => new Date(ms).toISOString()
@@ -109,6 +109,14 @@ describe('a digest reads back as the rows it stands for', () => {
     expect(digest.rows.map((r) => (r.detail.events as RoutineEvent[]).map((e) => e.seq))).toEqual([[1, 2, 3], [4, 5], [6]])
     expect(digest.rows.map((r) => r.at)).toEqual([T0, T0 + DIGEST_SPAN_MS + 1, T0 + 3 * DIGEST_SPAN_MS])
     expect(digest.rows.map((r) => r.eventSeq)).toEqual([1, 4, 6])
+  })
+
+  it('the fallback (writeRoutineRows) writes exactly the rows the events would have written one by one (property)', () => {
+    fc.assert(fc.property(fc.array(fc.nat({ max: 1000 }), { minLength: 0, maxLength: 6 }).chain((seqs) => fc.tuple(...seqs.map((s, i) => routineEvent(s * 10 + i)))), (events) => {
+      const rows = recorder()
+      writeRoutineRows(rows)({ routine: events })
+      expect(rows.rows).toEqual(events.flatMap((e) => individually(e)))
+    }))
   })
 
   it('writes nothing for a commit without routine events', () => {

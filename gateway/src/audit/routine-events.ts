@@ -134,6 +134,20 @@ export function routineHolder(audit: AuditLog) {
 }
 
 /**
+ * The group committer's fallback when writing a digest failed with a bug (store/group-commit.ts): the same events as
+ * the rows they would have written one by one, so the group still commits and every event is in the trail.
+ */
+export function writeRoutineRows(audit: AuditLog): (fx: { readonly routine: readonly RoutineEvent[] }) => void {
+  return (fx) => {
+    for (const e of fx.routine) {
+      const at = Date.parse(e.received_at)
+      audit.append(receivedEntry(e, at))
+      for (const d of e.decisions ?? []) audit.append(decisionEntry(e, d, at))
+    }
+  }
+}
+
+/**
  * The group committer's last write (store/group-commit.ts `beforeCommit`): the commit's digest row, if it has routine
  * events; more than one only if their receipt times span more than DIGEST_SPAN_MS (a stalled group).
  */

@@ -246,4 +246,42 @@ describe('GroupCommitter when SQLite rolled the group back by itself', () => {
     expect(actorsSeenBy(reader)).toEqual([])
     expect(committed).toEqual([])
   })
+
+  describe('a last write that fails with a bug (beforeCommit), and its fallback', () => {
+    // The hook writes a row first, then fails: the fallback must find that row gone.
+    const failingHook = (err: Error) => () => {
+      mark('half-written digest')
+      throw err
+    }
+
+    it.each<[string, Error, boolean, string[]]>([
+      // name, what the hook throws, a fallback given, rows the reader sees afterwards
+      ['a bug: the fallback writes instead and the group commits', new Error('digest bug'), true, ['a', 'b', 'row by row']],
+      ['a bug with no fallback: the group fails', new Error('digest bug'), false, []],
+      ['a refusal by the store: the group fails, the fallback is not tried', Object.assign(new Error('disk full'), { code: 'SQLITE_FULL' }), true, []],
+    ])('%s', async (_name, thrown, withFallback, rows) => {
+      const fellBack: unknown[] = []
+      const c = new GroupCommitter(db, (fx) => committed.push(fx), undefined, {
+        beforeCommit: failingHook(thrown),
+        ...(withFallback ? { beforeCommitFallback: (_fx: Effects, err: unknown) => { fellBack.push(err); mark('row by row') } } : {}),
+      })
+      const items = [c.submit(() => { mark('a'); return 'a' }), c.submit(() => { mark('b'); return 'b' })]
+      const settled = await Promise.allSettled(items)
+      const ok = rows.length > 0
+      expect(settled.map((r) => r.status)).toEqual(ok ? ['fulfilled', 'fulfilled'] : ['rejected', 'rejected'])
+      expect(actorsSeenBy(reader)).toEqual(rows)
+      expect(fellBack).toEqual(ok ? [thrown] : [])
+      expect(committed).toHaveLength(ok ? 1 : 0)
+    })
+
+    it('a fallback that fails too fails the group, and leaves nothing of either attempt', async () => {
+      const c = new GroupCommitter(db, (fx) => committed.push(fx), undefined, {
+        beforeCommit: failingHook(new Error('digest bug')),
+        beforeCommitFallback: () => { mark('fallback half'); throw new Error('fallback bug') },
+      })
+      await expect(c.submit(() => mark('a'))).rejects.toMatchObject({ code: 'GW_ERR_STORE_WRITE_FAILED' })
+      expect(actorsSeenBy(reader)).toEqual([])
+      expect(committed).toEqual([])
+    })
+  })
 })

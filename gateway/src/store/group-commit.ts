@@ -10,6 +10,12 @@ export interface GroupHooks {
    */
   readonly beforeCommit?: (committed: Effects) => void
   /**
+   * Runs instead when `beforeCommit` threw something other than a refusal by the store (a bug in it), after its
+   * writes were rolled back, so one bad digest does not fail every group and keep every device resending for ever
+   * (routine events written row by row instead). If this throws too, or the store refused, the group fails.
+   */
+  readonly beforeCommitFallback?: (committed: Effects, err: unknown) => void
+  /**
    * The store refused the group (or an item of it): nothing of it is stored or acknowledged, and devices will resend.
    * Called with what it would have done, so its pages can still be sent (reliability-security.md row 16).
    */
@@ -83,7 +89,7 @@ export class GroupCommitter {
         outcomes.push(this.runOne(item, committed, lost))
       }
       if (!db.inTransaction) throw lost.cause ?? new Error('the group transaction was rolled back')
-      hooks.beforeCommit?.(committed)
+      if (hooks.beforeCommit) this.beforeCommit(hooks.beforeCommit, committed)
     }).immediate
     const wrapped = db.transaction((run: () => unknown) => run())
     this.savepoint = <T>(run: () => T) => wrapped(run) as T
@@ -152,6 +158,17 @@ export class GroupCommitter {
         const failure = gatewayError('GW_ERR_STORE_NOT_DURABLE', [`sync of the write-ahead log failed: ${(err as Error).message}`], {}, err)
         for (const item of batch) item.reject(failure)
       })
+    }
+  }
+
+  /** The last writes of the group, in a savepoint so that a failed attempt leaves nothing behind for the fallback. */
+  private beforeCommit(hook: (committed: Effects) => void, committed: Effects): void {
+    try {
+      this.savepoint(() => hook(committed))
+    } catch (err) {
+      // A refusal, or a transaction SQLite already rolled back, is the group's failure: nothing may be written outside it.
+      if (isStoreRefusal(err) || !this.db.inTransaction || !this.hooks.beforeCommitFallback) throw err
+      this.savepoint(() => this.hooks.beforeCommitFallback!(committed, err))
     }
   }
 
