@@ -6,7 +6,8 @@ import type { Db } from './db.js'
 export interface GroupHooks {
   /**
    * Runs inside the group's transaction after its last item, with the items' merged effects: the last writes of
-   * the commit (the routine events' digest row, audit/routine-events.ts). If it throws, the whole group fails.
+   * the commit (the routine events' digest row, audit/routine-events.ts). If it throws, the whole group fails, unless
+   * `beforeCommitFallback` takes over.
    */
   readonly beforeCommit?: (committed: Effects) => void
   /**
