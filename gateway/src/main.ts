@@ -123,6 +123,8 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
   let afterCommit: (fx: import('./core/effects.js').Effects) => void = () => undefined
   // Late-bound: pages of work the store refused go out through the lines and screens built below.
   let unstoredRouting: ReturnType<typeof createUnstoredRouting> | null = null
+  /** Another process holds the database's write lock (group-commit.ts retries meanwhile). */
+  let lockedOut = false
   // Issue 9: the group's fdatasync runs off the event loop; acknowledgements still wait for it (store/wal-sync.ts).
   const store = await startDurableStore(db, dbFile, log.child({ module: 'gateway.store' }), seams.walFileOps)
   const committer = new GroupCommitter(db, (fx) => afterCommit(fx), () => store.synced(), {
@@ -133,6 +135,14 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
       writeRoutineRows(repos.audit)(fx)
     },
     onUnstored: (fx, err) => unstoredRouting?.refused(fx, err),
+    onLocked: (ms) => {
+      lockedOut = true
+      log.error({ locked_ms: ms }, 'the database is locked by another process: nothing is committed, paged or acknowledged until it lets go (a sqlite3 shell left in a transaction?)')
+    },
+    onUnlocked: (ms) => {
+      lockedOut = false
+      log.warn({ locked_ms: ms }, 'the database lock was released; committing again')
+    },
   })
   const newId = (prefix: 'al' | 'nt' | 'sp') => `${prefix}-${randomUUID()}`
   // Late-bound: line drivers report back through commands built on the pipeline.
@@ -148,7 +158,7 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
 
   const siteIds = config.sites.map((s) => s.id)
   /** Storage is failing: a WAL sync failed (for good), or the database refuses writes (until it takes them again). */
-  const storageFailing = () => store.failing || (unstoredRouting?.failing ?? false)
+  const storageFailing = () => store.failing || lockedOut || (unstoredRouting?.failing ?? false)
   store.onFailure((err) => {
     log.fatal({ err }, 'the write-ahead log could not be synced: nothing more is acknowledged; alerts are still routed; check the disk and reboot the host')
     // Shown at COMMIT like any alert; its own acknowledgement fails like every other from now on.

@@ -46,6 +46,12 @@ afterEach(() => {
 const mark = (actor: string) => createRepositories(db).audit.append({ at: 1, kind: 'gateway.started', actor, detail: {} })
 const actorsSeenBy = (conn: Database.Database) => conn.prepare('SELECT actor FROM audit ORDER BY seq').pluck().all() as string[]
 const synchronous = () => db.pragma('synchronous', { simple: true })
+/** A committer on the same database and sync whose group's last write the disk refuses (SQLITE_FULL). */
+const refusingCommitter = () => new GroupCommitter(db, (fx) => committed.push(fx), () => {
+  const d = deferred<void>()
+  syncs.push(d)
+  return d.promise
+}, { beforeCommit: () => { throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }) } })
 
 describe('GroupCommitter with durable (sync after COMMIT)', () => {
   it('commits and applies effects at once, but resolves the promises only after durable() resolves', async () => {
@@ -110,18 +116,13 @@ describe('GroupCommitter with durable (sync after COMMIT)', () => {
   })
 
   it('does not call durable() when the group’s transaction fails; its promises reject at once', async () => {
-    // Another writer holds the write lock and the committer may not wait: BEGIN IMMEDIATE fails with SQLITE_BUSY.
-    const other = new Database(file)
-    db.pragma('busy_timeout = 0')
-    try {
-      other.prepare('BEGIN IMMEDIATE').run()
-      const results = await Promise.allSettled([committer.submit(() => mark('a')), committer.submit(() => mark('b'))])
-      expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected'])
-      expect(((results[0] as PromiseRejectedResult).reason as GatewayError).code).toBe('GW_ERR_STORE_WRITE_FAILED')
-      expect(syncs).toHaveLength(0)
-    } finally {
-      other.close()
-    }
+    // The disk refuses the group's last write (another writer's lock no longer fails a group: it waits, group-commit.test.ts).
+    const refused = refusingCommitter()
+    const results = await Promise.allSettled([refused.submit(() => mark('a')), refused.submit(() => mark('b'))])
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected'])
+    expect(((results[0] as PromiseRejectedResult).reason as GatewayError).code).toBe('GW_ERR_STORE_WRITE_FAILED')
+    expect(syncs).toHaveLength(0)
+    expect(actorsSeenBy(reader)).toEqual([])
   })
 })
 
@@ -177,16 +178,9 @@ describe('GroupCommitter with durable: PRAGMA synchronous', () => {
 
   it('restores FULL (2) after a group whose transaction fails', async () => {
     await group(['ok'])
-    const other = new Database(file)
-    db.pragma('busy_timeout = 0')
-    try {
-      other.prepare('BEGIN IMMEDIATE').run()
-      const results = await Promise.allSettled([committer.submit(() => mark('locked-out'))])
-      expect(results[0]!.status).toBe('rejected')
-      expect(synchronous()).toBe(2)
-    } finally {
-      other.close()
-    }
+    const results = await Promise.allSettled([refusingCommitter().submit(() => mark('refused'))])
+    expect(results[0]!.status).toBe('rejected')
+    expect(synchronous()).toBe(2)
     // And the next group is NORMAL inside and FULL after again.
     const r = await group(['ok'])
     expect(r).toEqual({ inside: [1], statuses: ['fulfilled'], after: 2 })

@@ -284,4 +284,43 @@ describe('GroupCommitter when SQLite rolled the group back by itself', () => {
       expect(committed).toEqual([])
     })
   })
+
+  describe('while another process holds the write lock (a shell left in a transaction)', () => {
+    it('keeps the batch without blocking the event loop, reports the lock, and commits it once the lock is released', async () => {
+      const other = new Database(file)
+      other.exec('BEGIN IMMEDIATE')
+      const reports: string[] = []
+      const c = new GroupCommitter(db, (fx) => committed.push(fx), undefined, { lockReportMs: 0, onLocked: () => reports.push('locked'), onUnlocked: () => reports.push('unlocked') })
+      let settled = 0
+      const items = ['a', 'b'].map((n) => c.submit(() => { mark(n); return n }).finally(() => settled++))
+      // Timers keep firing meanwhile: SQLite's busy wait (5 s here) would have held this one up, and then failed the group.
+      let ticks = 0
+      for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 10)).then(() => ticks++)
+      expect(ticks).toBe(5)
+      expect(settled).toBe(0)
+      expect(reports).toEqual(['locked'])
+      const late = c.submit(() => { mark('c'); return 'c' })
+      expect(c.backlog).toBe(3)
+      other.exec('COMMIT')
+      expect(await Promise.all([...items, late])).toEqual(['a', 'b', 'c'])
+      expect(actorsSeenBy(reader)).toEqual(['a', 'b', 'c'])
+      expect(reports).toEqual(['locked', 'unlocked'])
+      // The connection's busy timeout is back for everything else.
+      expect(db.pragma('busy_timeout', { simple: true })).toBe(5000)
+      other.close()
+    })
+
+    it('does not report a lock held for less than lockReportMs', async () => {
+      const other = new Database(file)
+      other.exec('BEGIN IMMEDIATE')
+      const reports: string[] = []
+      const c = new GroupCommitter(db, (fx) => committed.push(fx), undefined, { onLocked: () => reports.push('locked'), onUnlocked: () => reports.push('unlocked') })
+      const a = c.submit(() => mark('a'))
+      await new Promise((r) => setTimeout(r, 20))
+      other.exec('COMMIT')
+      await a
+      expect(reports).toEqual([])
+      other.close()
+    })
+  })
 })

@@ -21,7 +21,20 @@ export interface GroupHooks {
    * Called with what it would have done, so its pages can still be sent (reliability-security.md row 16).
    */
   readonly onUnstored?: (fx: Effects, err: unknown) => void
+  /**
+   * Another process has held the database's write lock for `lockReportMs` (a shell left in a transaction): nothing is
+   * committed, paged or acknowledged until it lets go; the group is retried meanwhile without blocking the event loop.
+   */
+  readonly onLocked?: (lockedForMs: number) => void
+  /** The lock reported by `onLocked` was released and a group committed. */
+  readonly onUnlocked?: (lockedForMs: number) => void
+  /** How long the write lock may be held elsewhere before `onLocked`. Default 2,000 ms. */
+  readonly lockReportMs?: number
 }
+
+/** Retry delays while another process holds the write lock: short at first (a CLI's write takes milliseconds). */
+const LOCK_RETRY_FIRST_MS = 5
+const LOCK_RETRY_MAX_MS = 100
 
 /** SQLite's answer when the disk or file refused a write (full, read-only, I/O error, file too large), not a bug in the item. */
 export function isStoreRefusal(err: unknown): boolean {
@@ -61,6 +74,10 @@ interface Pending<T> {
 export class GroupCommitter {
   private pending: Pending<unknown>[] = []
   private scheduled = false
+  /** While BEGIN finds the write lock taken by another process: since when, retries so far, whether reported. */
+  private locked: { since: number; retries: number; reported: boolean } | null = null
+  /** The connection's busy timeout, restored once the group's BEGIN has the lock. */
+  private readonly busyTimeoutMs: number
   /**
    * One savepoint wrapper, made once: inside the group's transaction better-sqlite3 runs it as SAVEPOINT/RELEASE
    * (ROLLBACK TO on a throw). Making a `db.transaction()` per item cost ~6 % of the gateway's CPU at 20,000 events/s.
@@ -82,7 +99,10 @@ export class GroupCommitter {
     private readonly durable?: () => Promise<void>,
     private readonly hooks: GroupHooks = {},
   ) {
+    this.busyTimeoutMs = Number(db.pragma('busy_timeout', { simple: true }))
     this.group = db.transaction((batch: Pending<unknown>[], outcomes: { ok: boolean; value: unknown }[], committed: Effects, lost: Lost) => {
+      // The lock is ours: statements inside may wait as usual (a reader's WAL recovery, say).
+      this.setBusyTimeout(this.busyTimeoutMs)
       for (const item of batch) {
         // SQLite rolls the whole transaction back by itself on some refusals (full, I/O error): the items after it
         // would run outside any transaction, each committing alone. Fail the group instead; every item is resent.
@@ -123,10 +143,16 @@ export class GroupCommitter {
     const lost: Lost = { fx: createEffects(), cause: null }
     try {
       this.syncMode?.normal()
-      // IMMEDIATE: take the write lock at BEGIN, so a command-line tool writing at the same moment makes this
-      // wait (busy_timeout) instead of failing mid-transaction when its read snapshot goes stale.
+      // IMMEDIATE: take the write lock at BEGIN, so a command-line tool writing at the same moment cannot make an item
+      // fail mid-transaction when its read snapshot goes stale. Without waiting: SQLite's busy wait would stop the
+      // event loop (every screen, pager and device) for the whole busy timeout; the group is retried instead.
+      this.setBusyTimeout(0)
       this.group(batch, outcomes, committed, lost)
     } catch (err) {
+      if (outcomes.length === 0 && this.db.open && /^SQLITE_BUSY/.test(String((err as { code?: unknown }).code))) {
+        this.retryWhileLocked(batch)
+        return
+      }
       const failure = gatewayError('GW_ERR_STORE_WRITE_FAILED', [(err as Error).message], {}, err)
       for (const item of batch) item.reject(failure)
       // Nothing of the group is stored and nothing is acknowledged; what it would have paged still goes out.
@@ -135,7 +161,14 @@ export class GroupCommitter {
       return
     } finally {
       // Not on a closed connection (a group flushed during shutdown): its rejection above must be what is reported.
-      if (this.db.open) this.syncMode?.full()
+      if (this.db.open) {
+        this.setBusyTimeout(this.busyTimeoutMs)
+        this.syncMode?.full()
+      }
+    }
+    if (this.locked) {
+      if (this.locked.reported) this.hooks.onUnlocked?.(Date.now() - this.locked.since)
+      this.locked = null
     }
     // Items the store refused on their own (a write failed inside their savepoint): their pages still go out.
     if (lost.fx.pages.length > 0) this.unstored(lost.fx, lost.cause)
@@ -160,6 +193,31 @@ export class GroupCommitter {
         for (const item of batch) item.reject(failure)
       })
     }
+  }
+
+  private setBusyTimeout(ms: number): void {
+    this.db.pragma(`busy_timeout = ${ms}`)
+  }
+
+  /**
+   * BEGIN found the write lock held by another process and nothing of the batch ran: keep the batch, first in line,
+   * and try again shortly. Nothing is rejected (devices would have to resend) and nothing is acknowledged.
+   */
+  private retryWhileLocked(batch: Pending<unknown>[]): void {
+    this.pending = batch.concat(this.pending)
+    const now = Date.now()
+    this.locked ??= { since: now, retries: 0, reported: false }
+    if (!this.locked.reported && now - this.locked.since >= (this.hooks.lockReportMs ?? 2000)) {
+      this.locked.reported = true
+      try {
+        this.hooks.onLocked?.(now - this.locked.since)
+      } catch (hookErr) {
+        process.emitWarning(`onLocked failed: ${(hookErr as Error).message}`)
+      }
+    }
+    // Submissions meanwhile join the batch; only this timer flushes.
+    this.scheduled = true
+    setTimeout(() => this.flush(), Math.min(LOCK_RETRY_MAX_MS, LOCK_RETRY_FIRST_MS * 2 ** this.locked.retries++))
   }
 
   /** The last writes of the group, in a savepoint so that a failed attempt leaves nothing behind for the fallback. */

@@ -1,0 +1,68 @@
+import Database from 'better-sqlite3'
+import { join } from 'node:path'
+import type { MqttClient } from 'mqtt'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { api, connectDevice, eventually, publishEvent } from '../helpers/clients.js'
+import { type GatewayProcess, startGatewayProcess, tempDataDir } from '../helpers/gateway-process.js'
+
+/**
+ * Another process holds the database's write lock (an operator's `sqlite3` shell left inside a transaction). Found by
+ * measurement in issue 9's fourth session: SQLite's busy wait stopped the gateway's event loop for 5 s per group,
+ * then the group failed and the alarm was rejected (gone, for a device that does not resend). Now the group waits
+ * off the loop and commits the moment the lock is released.
+ */
+describe('the database locked by another process', () => {
+  let gw: GatewayProcess
+  let dataDir: string
+  let monitor: MqttClient
+  let other: Database.Database
+
+  beforeAll(async () => {
+    dataDir = tempDataDir()
+    gw = await startGatewayProcess({ dataDir })
+    // This helper's devices never reconnect or resend: an alarm the gateway rejected would be lost for good.
+    monitor = await connectDevice(gw.mqttPort, 'sz-r14', gw.credentials.devices['sz-r14']!)
+  }, 60_000)
+  afterAll(async () => {
+    if (other?.inTransaction) other.exec('ROLLBACK')
+    other?.close()
+    await monitor?.endAsync()
+    await gw?.kill('SIGTERM')
+  })
+
+  it('keeps answering, says so on /healthz and in the log, and raises the alarm once the lock is released', async () => {
+    const health = async () => {
+      const r = await fetch(`http://127.0.0.1:${gw.httpPort}/healthz`)
+      return { status: r.status, body: await r.text() }
+    }
+    expect((await health()).status).toBe(200)
+    other = new Database(join(dataDir, 'gateway.db'))
+    other.exec('BEGIN IMMEDIATE')
+    let acknowledged = false
+    const sent = publishEvent(monitor, 'sz-r14', { type: 'seizure_alarm' }).then((id) => {
+      acknowledged = true
+      return id
+    })
+    // The event loop keeps running: /healthz answers, and after 2 s of lock it reports the storage as failing.
+    const locked = await eventually(async () => {
+      const h = await health()
+      return h.status === 503 && h
+    }, '/healthz 503 while the lock is held', 15_000)
+    expect(locked.body).toContain('storage_failing')
+    expect(gw.logs.some((l) => l.includes('the database is locked by another process'))).toBe(true)
+    expect(acknowledged).toBe(false)
+    const leader = gw.credentials.users['tl-kim']!
+    expect((await api(gw.httpPort, leader, '/api/alerts?state=open')).body.alerts).toEqual([])
+
+    other.exec('COMMIT')
+    const id = await sent
+    const alert = await eventually(async () => ((await api(gw.httpPort, leader, '/api/alerts?state=open')).body.alerts as { person_id: string; alert_class: string }[]).find((a) => a.person_id === 'p-002'), 'the seizure alert after the lock is released')
+    expect(alert).toBeTruthy()
+    await eventually(async () => (await health()).status === 200, '/healthz 200 again')
+    expect(gw.logs.some((l) => l.includes('the database lock was released'))).toBe(true)
+    // Committed exactly once.
+    const db = new Database(join(dataDir, 'gateway.db'), { readonly: true })
+    expect(db.prepare('SELECT count(*) FROM journal WHERE event_id = ?').pluck().get(id)).toBe(1)
+    db.close()
+  })
+})
