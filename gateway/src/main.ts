@@ -369,6 +369,8 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
     tls: tls !== undefined,
     stop() {
       stopping ??= (async () => {
+        // An operator's shell holding the database's write lock must not hold up the stop (retention, last rows).
+        committer.stopWaitingForLock()
         scheduler.stop()
         clearInterval(supervisionTimer)
         dispatcher.stop()

@@ -65,4 +65,22 @@ describe('the database locked by another process', () => {
     expect(db.prepare('SELECT count(*) FROM journal WHERE event_id = ?').pluck().get(id)).toBe(1)
     db.close()
   })
+
+  it('still stops on SIGTERM while the lock is held (what waits for the lock fails; nothing of it was acknowledged)', async () => {
+    const dir = tempDataDir()
+    const second = await startGatewayProcess({ dataDir: dir })
+    const lock = new Database(join(dir, 'gateway.db'))
+    lock.exec('BEGIN IMMEDIATE')
+    try {
+      const device = await connectDevice(second.mqttPort, 'sz-r14', second.credentials.devices['sz-r14']!)
+      // An event waiting for the lock when the stop comes.
+      void publishEvent(device, 'sz-r14', { type: 'heartbeat' }).catch(() => undefined)
+      await eventually(async () => second.logs.some((l) => l.includes('the database is locked by another process')), 'the lock reported')
+      device.end(true)
+      expect(await second.kill('SIGTERM')).toBe(0)
+    } finally {
+      lock.exec('ROLLBACK')
+      lock.close()
+    }
+  })
 })

@@ -310,6 +310,21 @@ describe('GroupCommitter when SQLite rolled the group back by itself', () => {
       other.close()
     })
 
+    it('at shutdown (stopWaitingForLock) fails what waits for the lock, and anything submitted after, instead of waiting', async () => {
+      const other = new Database(file)
+      other.exec('BEGIN IMMEDIATE')
+      const c = new GroupCommitter(db, (fx) => committed.push(fx))
+      const waiting = c.submit(() => mark('a'))
+      await new Promise((r) => setTimeout(r, 20))
+      c.stopWaitingForLock()
+      await expect(waiting).rejects.toMatchObject({ code: 'GW_ERR_STORE_WRITE_FAILED' })
+      await expect(c.submit(() => mark('b'))).rejects.toMatchObject({ code: 'GW_ERR_STORE_WRITE_FAILED' })
+      other.exec('COMMIT')
+      expect(actorsSeenBy(reader)).toEqual([])
+      expect(committed).toEqual([])
+      other.close()
+    })
+
     it('does not report a lock held for less than lockReportMs', async () => {
       const other = new Database(file)
       other.exec('BEGIN IMMEDIATE')

@@ -76,6 +76,9 @@ export class GroupCommitter {
   private scheduled = false
   /** While BEGIN finds the write lock taken by another process: since when, retries so far, whether reported. */
   private locked: { since: number; retries: number; reported: boolean } | null = null
+  private lockRetry: NodeJS.Timeout | null = null
+  /** Set at shutdown: a batch that finds the lock taken fails instead of waiting. */
+  private giveUpOnLock = false
   /** The connection's busy timeout, restored once the group's BEGIN has the lock. */
   private readonly busyTimeoutMs: number
   /**
@@ -149,7 +152,7 @@ export class GroupCommitter {
       this.setBusyTimeout(0)
       this.group(batch, outcomes, committed, lost)
     } catch (err) {
-      if (outcomes.length === 0 && this.db.open && /^SQLITE_BUSY/.test(String((err as { code?: unknown }).code))) {
+      if (!this.giveUpOnLock && outcomes.length === 0 && this.db.open && /^SQLITE_BUSY/.test(String((err as { code?: unknown }).code))) {
         this.retryWhileLocked(batch)
         return
       }
@@ -217,7 +220,24 @@ export class GroupCommitter {
     }
     // Submissions meanwhile join the batch; only this timer flushes.
     this.scheduled = true
-    setTimeout(() => this.flush(), Math.min(LOCK_RETRY_MAX_MS, LOCK_RETRY_FIRST_MS * 2 ** this.locked.retries++))
+    this.lockRetry = setTimeout(() => {
+      this.lockRetry = null
+      this.flush()
+    }, Math.min(LOCK_RETRY_MAX_MS, LOCK_RETRY_FIRST_MS * 2 ** this.locked.retries++))
+  }
+
+  /**
+   * At shutdown: stop waiting for another process's write lock. A batch waiting for it is tried once more and, if the
+   * lock is still taken, fails like any group the store refused (nothing of it was acknowledged; devices resend), so
+   * whatever awaits it (the last audit row, a retention run) lets the stop go on.
+   */
+  stopWaitingForLock(): void {
+    this.giveUpOnLock = true
+    if (this.lockRetry) {
+      clearTimeout(this.lockRetry)
+      this.lockRetry = null
+      this.flush()
+    }
   }
 
   /** The last writes of the group, in a savepoint so that a failed attempt leaves nothing behind for the fallback. */
