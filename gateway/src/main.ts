@@ -125,13 +125,21 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
   let unstoredRouting: ReturnType<typeof createUnstoredRouting> | null = null
   /** Another process holds the database's write lock (group-commit.ts retries meanwhile). */
   let lockedOut = false
+  const digestFailures = { count: 0, loggedAt: -Infinity }
   // Issue 9: the group's fdatasync runs off the event loop; acknowledgements still wait for it (store/wal-sync.ts).
   const store = await startDurableStore(db, dbFile, log.child({ module: 'gateway.store' }), seams.walFileOps)
   const committer = new GroupCommitter(db, (fx) => afterCommit(fx), () => store.synced(), {
     beforeCommit: writeRoutineDigest(repos.audit),
     // A bug in the digest must not fail every group (and keep every device resending): the events go in row by row.
     beforeCommitFallback: (fx, err) => {
-      log.error({ err }, 'writing the routine-events digest failed; its events are written row by row')
+      // The first failure in full, then one line a minute with a count: a lasting bug fails every group.
+      const now = clock.now()
+      digestFailures.count++
+      if (now - digestFailures.loggedAt >= 60_000) {
+        log.error({ err, failures_since_last_report: digestFailures.count }, 'writing the routine-events digest failed; its events are written row by row')
+        digestFailures.loggedAt = now
+        digestFailures.count = 0
+      }
       writeRoutineRows(repos.audit)(fx)
     },
     onUnstored: (fx, err) => unstoredRouting?.refused(fx, err),

@@ -70,8 +70,17 @@ export async function startCheckpointer(db: Db, dbFile: string, log: Logger, int
  * the busy handler: so retry for up to a second.
  */
 export async function truncateWal(db: Db): Promise<void> {
+  const busyTimeout = Number(db.pragma('busy_timeout', { simple: true }))
   for (let attempt = 0; attempt < 50; attempt++) {
-    const [r] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number; checkpointed: number }[]
+    // Without SQLite's busy wait: while another process holds the write lock it would stop the event loop for the
+    // whole busy timeout on every attempt (the group committer avoids it the same way).
+    db.pragma('busy_timeout = 0')
+    let r: { busy: number; log: number; checkpointed: number } | undefined
+    try {
+      r = (db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number; checkpointed: number }[])[0]
+    } finally {
+      db.pragma(`busy_timeout = ${busyTimeout}`)
+    }
     if (r && r.busy === 0) return
     await new Promise((res) => setTimeout(res, 20))
   }

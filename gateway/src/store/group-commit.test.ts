@@ -274,6 +274,20 @@ describe('GroupCommitter when SQLite rolled the group back by itself', () => {
       expect(committed).toHaveLength(ok ? 1 : 0)
     })
 
+    it('no fallback once SQLite has rolled the whole transaction back: it would write outside the group', async () => {
+      const fellBack: unknown[] = []
+      const c = new GroupCommitter(db, (fx) => committed.push(fx), undefined, {
+        beforeCommit: () => {
+          db.exec('ROLLBACK')
+          throw new Error('digest bug after the transaction was gone')
+        },
+        beforeCommitFallback: (_fx, err) => { fellBack.push(err); mark('outside') },
+      })
+      await expect(c.submit(() => mark('a'))).rejects.toMatchObject({ code: 'GW_ERR_STORE_WRITE_FAILED' })
+      expect(fellBack).toEqual([])
+      expect(actorsSeenBy(reader)).toEqual([])
+    })
+
     it('a fallback that fails too fails the group, and leaves nothing of either attempt', async () => {
       const c = new GroupCommitter(db, (fx) => committed.push(fx), undefined, {
         beforeCommit: failingHook(new Error('digest bug')),
@@ -292,12 +306,15 @@ describe('GroupCommitter when SQLite rolled the group back by itself', () => {
       const reports: string[] = []
       const c = new GroupCommitter(db, (fx) => committed.push(fx), undefined, { lockReportMs: 0, onLocked: () => reports.push('locked'), onUnlocked: () => reports.push('unlocked') })
       let settled = 0
-      const items = ['a', 'b'].map((n) => c.submit(() => { mark(n); return n }).finally(() => settled++))
+      const timeoutInside: unknown[] = []
+      const items = ['a', 'b'].map((n) => c.submit(() => { mark(n); timeoutInside.push(db.pragma('busy_timeout', { simple: true })); return n }).finally(() => settled++))
       // Timers keep firing meanwhile: SQLite's busy wait (5 s here) would have held this one up, and then failed the group.
       let ticks = 0
       for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 10)).then(() => ticks++)
       expect(ticks).toBe(5)
       expect(settled).toBe(0)
+      // Between retries everything else on the connection keeps the usual busy timeout.
+      expect(db.pragma('busy_timeout', { simple: true })).toBe(5000)
       expect(reports).toEqual(['locked'])
       const late = c.submit(() => { mark('c'); return 'c' })
       expect(c.backlog).toBe(3)
@@ -305,6 +322,8 @@ describe('GroupCommitter when SQLite rolled the group back by itself', () => {
       expect(await Promise.all([...items, late])).toEqual(['a', 'b', 'c'])
       expect(actorsSeenBy(reader)).toEqual(['a', 'b', 'c'])
       expect(reports).toEqual(['locked', 'unlocked'])
+      // Inside the group the items wait as usual (a reader's WAL recovery, say).
+      expect(timeoutInside).toEqual([5000, 5000])
       // The connection's busy timeout is back for everything else.
       expect(db.pragma('busy_timeout', { simple: true })).toBe(5000)
       other.close()
@@ -322,6 +341,30 @@ describe('GroupCommitter when SQLite rolled the group back by itself', () => {
       other.exec('COMMIT')
       expect(actorsSeenBy(reader)).toEqual([])
       expect(committed).toEqual([])
+      other.close()
+    })
+
+    it('a lock that ends in a failed group is over too: the next lock is reported as a new one', async () => {
+      const other = new Database(file)
+      const reports: string[] = []
+      let refuse = true
+      const c = new GroupCommitter(db, (fx) => committed.push(fx), undefined, {
+        lockReportMs: 0, onLocked: () => reports.push('locked'), onUnlocked: () => reports.push('unlocked'),
+        beforeCommit: () => { if (refuse) throw Object.assign(new Error('disk full'), { code: 'SQLITE_FULL' }) },
+      })
+      other.exec('BEGIN IMMEDIATE')
+      const first = c.submit(() => mark('a'))
+      await new Promise((r) => setTimeout(r, 20))
+      other.exec('COMMIT')
+      await expect(first).rejects.toMatchObject({ code: 'GW_ERR_STORE_WRITE_FAILED' })
+      expect(reports).toEqual(['locked', 'unlocked'])
+      refuse = false
+      other.exec('BEGIN IMMEDIATE')
+      const second = c.submit(() => mark('b'))
+      await new Promise((r) => setTimeout(r, 20))
+      other.exec('COMMIT')
+      await second
+      expect(reports).toEqual(['locked', 'unlocked', 'locked', 'unlocked'])
       other.close()
     })
 

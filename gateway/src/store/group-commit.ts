@@ -152,12 +152,17 @@ export class GroupCommitter {
       this.setBusyTimeout(0)
       this.group(batch, outcomes, committed, lost)
     } catch (err) {
-      if (!this.giveUpOnLock && outcomes.length === 0 && this.db.open && /^SQLITE_BUSY/.test(String((err as { code?: unknown }).code))) {
+      const lockedOut = outcomes.length === 0 && this.db.open && /^SQLITE_BUSY/.test(String((err as { code?: unknown }).code))
+      if (lockedOut && !this.giveUpOnLock) {
         this.retryWhileLocked(batch)
         return
       }
+      this.lockGone()
       const failure = gatewayError('GW_ERR_STORE_WRITE_FAILED', [(err as Error).message], {}, err)
       for (const item of batch) item.reject(failure)
+      // Stopping (given up on another process's lock, or the connection closed): nothing ran, nothing to page, and
+      // the store did not fail.
+      if (lockedOut || !this.db.open) return
       // Nothing of the group is stored and nothing is acknowledged; what it would have paged still goes out.
       mergeEffects(committed, lost.fx)
       this.unstored(committed, err)
@@ -169,10 +174,7 @@ export class GroupCommitter {
         this.syncMode?.full()
       }
     }
-    if (this.locked) {
-      if (this.locked.reported) this.hooks.onUnlocked?.(Date.now() - this.locked.since)
-      this.locked = null
-    }
+    this.lockGone()
     // Items the store refused on their own (a write failed inside their savepoint): their pages still go out.
     if (lost.fx.pages.length > 0) this.unstored(lost.fx, lost.cause)
     const settle = () => batch.forEach((item, i) => {
@@ -198,6 +200,18 @@ export class GroupCommitter {
     }
   }
 
+  /** BEGIN got the lock (or the group failed otherwise): a later lock is a new one. */
+  private lockGone(): void {
+    const was = this.locked
+    this.locked = null
+    if (!was?.reported) return
+    try {
+      this.hooks.onUnlocked?.(Date.now() - was.since)
+    } catch (hookErr) {
+      process.emitWarning(`onUnlocked failed: ${(hookErr as Error).message}`)
+    }
+  }
+
   private setBusyTimeout(ms: number): void {
     this.db.pragma(`busy_timeout = ${ms}`)
   }
@@ -209,21 +223,21 @@ export class GroupCommitter {
   private retryWhileLocked(batch: Pending<unknown>[]): void {
     this.pending = batch.concat(this.pending)
     const now = Date.now()
-    this.locked ??= { since: now, retries: 0, reported: false }
-    if (!this.locked.reported && now - this.locked.since >= (this.hooks.lockReportMs ?? 2000)) {
-      this.locked.reported = true
-      try {
-        this.hooks.onLocked?.(now - this.locked.since)
-      } catch (hookErr) {
-        process.emitWarning(`onLocked failed: ${(hookErr as Error).message}`)
-      }
-    }
-    // Submissions meanwhile join the batch; only this timer flushes.
+    const locked = (this.locked ??= { since: now, retries: 0, reported: false })
+    // Submissions meanwhile (the hook's included) join the batch; only this timer flushes.
     this.scheduled = true
     this.lockRetry = setTimeout(() => {
       this.lockRetry = null
       this.flush()
-    }, Math.min(LOCK_RETRY_MAX_MS, LOCK_RETRY_FIRST_MS * 2 ** this.locked.retries++))
+    }, Math.min(LOCK_RETRY_MAX_MS, LOCK_RETRY_FIRST_MS * 2 ** locked.retries++))
+    if (!locked.reported && now - locked.since >= (this.hooks.lockReportMs ?? 2000)) {
+      locked.reported = true
+      try {
+        this.hooks.onLocked?.(now - locked.since)
+      } catch (hookErr) {
+        process.emitWarning(`onLocked failed: ${(hookErr as Error).message}`)
+      }
+    }
   }
 
   /**
