@@ -1,9 +1,8 @@
 import { mkdirSync, readFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { randomBytes, randomUUID } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
 import { pino, type Logger } from 'pino'
-import { createTopicAcl, startBroker } from '../../broker/src/index.js'
 import { deviceAdapters } from '../../device-adapters/src/index.js'
 import { createAccessService } from './access/access-service.js'
 import { issueUserToken, revokeUserToken } from './access/user-tokens.js'
@@ -45,8 +44,8 @@ import { createReportSource } from './store/report-source.js'
 import { hasChainedRows } from './store/audit-integrity.js'
 import { auditAnchorTopic } from './core/topics.js'
 import { createAccountRepo, createRepositories, openDatabase } from './store/index.js'
-import { GroupCommitter } from './store/group-commit.js'
-import { writeRoutineDigest, writeRoutineRows } from './audit/routine-events.js'
+import { createGatewayCommitter } from './compose/gateway-committer.js'
+import { startDeviceBroker } from './compose/device-broker.js'
 import { createUnstoredRouting } from './compose/unstored-routing.js'
 import { planEveryStep } from './lifecycle/escalation.js'
 import type { WalFileOps } from './store/wal-sync.js'
@@ -123,34 +122,11 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
   let afterCommit: (fx: import('./core/effects.js').Effects) => void = () => undefined
   // Late-bound: pages of work the store refused go out through the lines and screens built below.
   let unstoredRouting: ReturnType<typeof createUnstoredRouting> | null = null
-  /** Another process holds the database's write lock (group-commit.ts retries meanwhile). */
-  let lockedOut = false
-  const digestFailures = { count: 0, loggedAt: -Infinity }
   // Issue 9: the group's fdatasync runs off the event loop; acknowledgements still wait for it (store/wal-sync.ts).
   const store = await startDurableStore(db, dbFile, log.child({ module: 'gateway.store' }), seams.walFileOps)
-  const committer = new GroupCommitter(db, (fx) => afterCommit(fx), () => store.synced(), {
-    beforeCommit: writeRoutineDigest(repos.audit),
-    // A bug in the digest must not fail every group (and keep every device resending): the events go in row by row.
-    beforeCommitFallback: (fx, err) => {
-      // The first failure in full, then one line a minute with a count: a lasting bug fails every group.
-      const now = clock.now()
-      digestFailures.count++
-      if (now - digestFailures.loggedAt >= 60_000) {
-        log.error({ err, failures_since_last_report: digestFailures.count }, 'writing the routine-events digest failed; its events are written row by row')
-        digestFailures.loggedAt = now
-        digestFailures.count = 0
-      }
-      writeRoutineRows(repos.audit)(fx)
-    },
-    onUnstored: (fx, err) => unstoredRouting?.refused(fx, err),
-    onLocked: (ms) => {
-      lockedOut = true
-      log.error({ locked_ms: ms }, 'the database is locked by another process: nothing is committed, paged or acknowledged until it lets go (a sqlite3 shell left in a transaction?)')
-    },
-    onUnlocked: (ms) => {
-      lockedOut = false
-      log.warn({ locked_ms: ms }, 'the database lock was released; committing again')
-    },
+  const { committer, lockedOut } = createGatewayCommitter({
+    db, audit: repos.audit, log, now: () => clock.now(), synced: () => store.synced(),
+    afterCommit: (fx) => afterCommit(fx), onUnstored: (fx, err) => unstoredRouting?.refused(fx, err),
   })
   const newId = (prefix: 'al' | 'nt' | 'sp') => `${prefix}-${randomUUID()}`
   // Late-bound: line drivers report back through commands built on the pipeline.
@@ -166,7 +142,7 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
 
   const siteIds = config.sites.map((s) => s.id)
   /** Storage is failing: a WAL sync failed (for good), or the database refuses writes (until it takes them again). */
-  const storageFailing = () => store.failing || lockedOut || (unstoredRouting?.failing ?? false)
+  const storageFailing = () => store.failing || lockedOut() || (unstoredRouting?.failing ?? false)
   store.onFailure((err) => {
     log.fatal({ err }, 'the write-ahead log could not be synced: nothing more is acknowledged; alerts are still routed; check the disk and reboot the host')
     // Shown at COMMIT like any alert; its own acknowledgement fails like every other from now on.
@@ -291,11 +267,13 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
   const integrity = createAuditIntegrity({ db, key: auditKey, anchorFile: opts.auditAnchorFile, log: log.child({ module: 'gateway.audit' }), now: () => clock.now(), intervalMs: 60_000, synced: () => store.synced() })
   const verified = integrity.checkAtStart()
   await committer.submit(() => repos.audit.append({ at: clock.now(), kind: 'gateway.started', actor: 'gateway', detail: { pid: process.pid, config_file: opts.configFile, audit_chain: verified.ok ? 'verified' : 'broken', audit_rows_checked: verified.rowsChecked } }))
-  if (!verified.ok || verified.malformedAnchors > 0) {
-    const finding = verified.ok ? { kind: 'replaced' as const, firstBadSeq: null, message: `${verified.malformedAnchors} lines of the anchor file ${opts.auditAnchorFile} are not anchors: it was edited` } : verified
+  /** A break in the trail is logged and alarmed at every site (README: the gateway keeps running). */
+  const trailBroken = (finding: { kind: string | null; firstBadSeq: number | null; message: string }) => {
     log.error({ kind: finding.kind, first_bad_seq: finding.firstBadSeq, reason: finding.message }, 'AUDIT TRAIL VERIFICATION FAILED')
-    await pipeline.auditIntegrity(siteIds, finding, clock.now())
+    return pipeline.auditIntegrity(siteIds, finding, clock.now())
   }
+  if (!verified.ok) await trailBroken(verified)
+  else if (verified.malformedAnchors > 0) await trailBroken({ kind: 'replaced', firstBadSeq: null, message: `${verified.malformedAnchors} lines of the anchor file ${opts.auditAnchorFile} are not anchors: it was edited` })
   await integrity.anchorNow()
   integrity.start()
   if (warnings.length) await committer.submit(() => { for (const w of warnings) repos.audit.append({ at: clock.now(), kind: 'config.warning', actor: 'gateway', detail: { warning: w } }) })
@@ -315,37 +293,25 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
   const retention = createRetentionJob({ repo: createRetentionRepo(db), audit: repos.audit, transact: (run) => committer.submit(run), settings: () => configStore.active().document.retention, clock, anchor: () => void integrity.anchorNow().catch(logFailure('could not write an audit anchor')), log: log.child({ module: 'gateway.retention' }) })
   retention.start()
 
-  const panels = await startPanelInputs(config, clock, log.child({ module: 'pager-bridge' }), {
+  // Serial inputs (nurse-call panels, contact modules) report events, rejections and their link's health alike.
+  const serialInputs: Parameters<typeof startContactModules>[3] = {
     ingest: (event) => pipeline.ingestEvent(event),
     reject: (source, deviceId, error, detail) => pipeline.rejectInput(source, deviceId, error, detail, clock.now()),
     linkHealth: (id, site, state, reason) => void pipeline.linkHealth({ kind: 'input', id, site, priority: 'high' }, state, reason, clock.now()).catch(logFailure('recording input link health failed')),
+  }
+  const panels = await startPanelInputs(config, clock, log.child({ module: 'pager-bridge' }), {
+    ...serialInputs,
     frame: (id, dir, bytes, what) => void pipeline.pagerFrame(`input-${id}`, dir, bytes, null, what, clock.now()).catch(logFailure('auditing a panel frame failed')),
   })
-  const contactModules = await startContactModules(config, clock, log.child({ module: 'device-adapters' }), {
-    ingest: (event) => pipeline.ingestEvent(event),
-    reject: (source, deviceId, error, detail) => pipeline.rejectInput(source, deviceId, error, detail, clock.now()),
-    linkHealth: (id, site, state, reason) => void pipeline.linkHealth({ kind: 'input', id, site, priority: 'high' }, state, reason, clock.now()).catch(logFailure('recording input link health failed')),
-  })
+  const contactModules = await startContactModules(config, clock, log.child({ module: 'device-adapters' }), serialInputs)
   const externalBridges = await startExternalBridges(config, clock, log.child({ module: 'gateway.ingest' }), (raw) => pipeline.ingest(raw))
-  const internalToken = randomBytes(32).toString('base64url')
-  // Bridges on an external broker never connect to ours.
-  const bridges = Object.fromEntries(config.zigbee2mqtt.filter((b) => !b.url).map((b) => [b.id, b.base_topic]))
-  const siteOf = (principal: string) => index.devices.get(principal)?.site ?? index.disabledDevices.get(principal)?.device.site ?? config.zigbee2mqtt.find((b) => b.id === principal)?.site
-  const tlsCfg = config.broker.tls
-  const devRate = config.broker.device_publish_rate
-  const broker = await startBroker({
-    host: opts.host, port: config.broker.plaintext ? opts.mqttPort : null, internalToken,
-    // Issue 6: no device may speak for another; bridges only under their base topic; the gateway alone on alert topics.
-    acl: createTopicAcl({ bridges, siteOf }),
-    publishRate: (principal) => (principal in bridges ? { burst: 1000, perSecond: 500 } : { burst: Math.max(1, Math.ceil(devRate * 2)), perSecond: devRate }),
-    maxPayloadBytes: Math.max(config.ingest.max_payload_bytes, 65_536),
-    ...(tlsCfg ? { tls: { port: tlsCfg.port, host: tlsCfg.host, key: readFileSync(tlsCfg.key_file), cert: readFileSync(tlsCfg.cert_file), ...(tlsCfg.ca_file ? { ca: readFileSync(tlsCfg.ca_file) } : {}), requestCert: tlsCfg.require_client_cert } } : {}),
-    authenticate: (username, password) => auth.device(username, password.toString('utf8')),
-    onRefused: (what, clientId, reason) => refused(`mqtt-client:${clientId}`, `mqtt ${what}`, reason),
-    async onPublish(principal, clientId, topic, payload) {
-      const outcome = await pipeline.ingest({ transport: 'mqtt', topic, payload, principal: principal?.username ?? null, clientId, receivedAt: clock.now() })
+  const { broker, internalToken } = await startDeviceBroker({
+    config, index, host: opts.host, mqttPort: opts.mqttPort, authenticate: auth.device, refused, now: () => clock.now(),
+    async ingest(raw) {
+      const outcome = await pipeline.ingest(raw)
       if (outcome.status === 'accepted') counters.eventsAccepted++
       else if (outcome.status === 'duplicate') counters.duplicates++
+      return outcome
     },
   })
   brokerStats = () => broker.stats()
@@ -355,9 +321,7 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
   if (verified.ok) {
     void auditVerifier.verifyTail(STARTUP_TAIL_ROWS).then(async (f) => {
       log.info({ rows_checked: f.rowsChecked, ok: f.ok }, 'audit tail verified after start-up')
-      if (f.ok) return
-      log.error({ kind: f.kind, first_bad_seq: f.firstBadSeq, reason: f.message }, 'AUDIT TRAIL VERIFICATION FAILED')
-      await pipeline.auditIntegrity(siteIds, f, clock.now())
+      if (!f.ok) await trailBroken(f)
     }).catch(logFailure('verifying the audit tail after start-up failed'))
   }
   // The gateway's status client rides the loopback plaintext listener; with mqtts only, status is not published.
@@ -385,12 +349,8 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
         integrity.stop()
         await retention.stop()
         await status?.close().catch(() => undefined)
-        await broker.close()
-        await http.close()
-        await lines.close()
-        await panels.close()
-        await contactModules.close()
-        await externalBridges.close()
+        // Devices, screens, pager lines and inputs, one after another, before the last rows.
+        for (const part of [broker, http, lines, panels, contactModules, externalBridges]) await part.close()
         await committer.submit(() => repos.audit.append({ at: clock.now(), kind: 'gateway.stopped', actor: 'gateway', detail: {} })).catch(() => undefined)
         try {
           await integrity.anchorNow()

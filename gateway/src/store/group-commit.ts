@@ -152,6 +152,8 @@ export class GroupCommitter {
       this.setBusyTimeout(0)
       this.group(batch, outcomes, committed, lost)
     } catch (err) {
+      // A group that got its BEGIN restored this already; one that did not must not leave 0 for everything else.
+      if (this.db.open) this.setBusyTimeout(this.busyTimeoutMs)
       const lockedOut = outcomes.length === 0 && this.db.open && /^SQLITE_BUSY/.test(String((err as { code?: unknown }).code))
       if (lockedOut && !this.giveUpOnLock) {
         this.retryWhileLocked(batch)
@@ -169,10 +171,7 @@ export class GroupCommitter {
       return
     } finally {
       // Not on a closed connection (a group flushed during shutdown): its rejection above must be what is reported.
-      if (this.db.open) {
-        this.setBusyTimeout(this.busyTimeoutMs)
-        this.syncMode?.full()
-      }
+      if (this.db.open) this.syncMode?.full()
     }
     this.lockGone()
     // Items the store refused on their own (a write failed inside their savepoint): their pages still go out.
