@@ -124,8 +124,8 @@ describe('architecture: import directions', () => {
     expect(files).toEqual(expect.arrayContaining(['gateway/src/main.ts', 'gateway/src/pipeline.ts', 'gateway/src/core/errors.ts', 'broker/src/broker.ts', 'device-adapters/src/index.ts', 'pager-bridge/src/index.ts']))
     const main = importsOf('gateway/src/main.ts', read('gateway/src/main.ts')).map((r) => r.target)
     expect(main).toEqual(expect.arrayContaining(['gateway/src/compose/device-broker', 'device-adapters/src/index', 'gateway/src/compose/pager-lines', 'gateway/src/store/index', 'gateway/src/pipeline', 'gateway/src/core/effects']))
-    // The broker is started by the composition root's device-broker module (split out of main.ts).
-    expect(importsOf('gateway/src/compose/device-broker.ts', read('gateway/src/compose/device-broker.ts')).map((r) => r.target)).toContain('broker/src/index')
+    // The broker runs on its own thread, started by the composition root's device-broker module.
+    expect(importsOf('gateway/src/compose/broker-thread-worker.ts', read('gateway/src/compose/broker-thread-worker.ts')).map((r) => r.target)).toContain('broker/src/index')
   })
 
   it.each<[string, string, string, number]>([

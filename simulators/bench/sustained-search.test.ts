@@ -7,7 +7,9 @@ const f = (rate: number): Attempt => ({ rate, kept: false })
 describe('the sustained-throughput search', () => {
   it.each<[string, Attempt[], number | null]>([
     ['starts at 90 % of the saturated rate', [], 18_000],
-    ['stops when the first try is carried', [k(18_000)], null],
+    ['steps up 15 % when the first try is carried (the closed loop is not a ceiling)', [k(18_000)], 20_700],
+    ['keeps stepping up while everything is carried', [k(18_000), k(20_700)], 23_804],
+    ['then bisects between the carried rate and the failure above it, from below', [k(18_000), f(20_700)], 19_350],
     ['steps down 15 % while nothing is carried', [f(18_000)], 15_300],
     ['keeps stepping down', [f(18_000), f(15_300)], 13_005],
     ['then bisects between the carried rate and the failure above it', [f(18_000), k(15_300)], 16_650],
