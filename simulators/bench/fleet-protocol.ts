@@ -19,7 +19,13 @@ export interface LoadResult {
   readonly unacked: number
   readonly elapsedMs: number
   readonly offeredPerSecond: number
+  /** Every PUBACK over the whole run, the drain after sending included: the tail of in-flight events counts as time. */
   readonly ackedPerSecond: number
+  /**
+   * PUBACKs per second while sending, from a fifth into the window to its end. A gateway that keeps up acknowledges at
+   * the offered rate here; one that cannot, at its own rate (the backlog grows meanwhile).
+   */
+  readonly steadyAckedPerSecond: number
   readonly maxInflight: number
   /** Publish → PUBACK, ms. */
   readonly ackMs: Summary

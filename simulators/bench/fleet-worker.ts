@@ -100,6 +100,10 @@ async function load(c: Extract<FleetCommand, { cmd: 'load' }>): Promise<LoadResu
   }
   const start = nowMs()
   const end = start + c.durationMs
+  // The steady part of the window: from a fifth in (connections warm, the pipeline full) to the end of sending.
+  const steadyFrom = start + c.durationMs / 5
+  let steady: { at: number; acked: number } | null = null
+  const steadyTimer = setTimeout(() => (steady = { at: nowMs(), acked }), steadyFrom - start)
   if (c.rate === 0) {
     for (let i = 0; i < c.window; i++) sendOne(new Date().toISOString())
     await sleep(c.durationMs)
@@ -114,10 +118,13 @@ async function load(c: Extract<FleetCommand, { cmd: 'load' }>): Promise<LoadResu
     }
   }
   const sendEnd = nowMs()
+  clearTimeout(steadyTimer)
+  const from: { at: number; acked: number } = steady ?? { at: start, acked: 0 }
+  const steadyAckedPerSecond = ((acked - from.acked) * 1000) / Math.max(1, sendEnd - from.at)
   const drainUntil = sendEnd + c.drainMs
   while (inflight > 0 && nowMs() < drainUntil) await sleep(5)
   const elapsed = sendEnd - start
-  return { sent, acked, failed, unacked: inflight, elapsedMs: elapsed, ackedPerSecond: (acked * 1000) / Math.max(1, nowMs() - start), offeredPerSecond: (sent * 1000) / elapsed, maxInflight, ackMs: summarise(ackMs), eventPrefix: prefix }
+  return { sent, acked, failed, unacked: inflight, elapsedMs: elapsed, ackedPerSecond: (acked * 1000) / Math.max(1, nowMs() - start), steadyAckedPerSecond, offeredPerSecond: (sent * 1000) / elapsed, maxInflight, ackMs: summarise(ackMs), eventPrefix: prefix }
 }
 
 /** Each device sends a heartbeat every `intervalMs`, spread evenly, until `durationMs` has passed. */
