@@ -1,5 +1,7 @@
+import type { RawMessage } from '../core/event.js'
 import { startTsWorker } from '../core/worker.js'
-import { type BrokerThreadSettings, type FromBroker, type ToBroker, unpackPublishes } from './broker-thread-protocol.js'
+import { eventsNotStored, fromWire, type Prepared } from '../pipeline-prepare.js'
+import { type BrokerThreadConfig, type BrokerThreadSettings, type FromBroker, type ToBroker, unpackPublishes } from './broker-thread-protocol.js'
 
 const workerModule = new URL('./broker-thread-worker.ts', import.meta.url)
 
@@ -8,9 +10,12 @@ export interface BrokerThreadHooks {
   readonly authenticate: (username: string, secret: string) => Promise<boolean>
   /** The broker refused something (counted and reported once per flood by the broker). */
   readonly refused: (what: string, clientId: string, reason: string) => void
-  /** Durably handles a PUBLISH; it is acknowledged once this resolves, and its client dropped if it rejects. */
-  readonly publish: (principal: string | null, clientId: string, topic: string, payload: Buffer) => Promise<unknown>
-  /** The thread died while running (a bug in the broker): what the process does about it (it cannot take devices). */
+  /**
+   * Durably handles a PUBLISH, checked and decoded on the broker's thread; it is acknowledged once this resolves, and
+   * its client dropped if it rejects (with `eventsNotStored(err)`, the device's decoder state is put back).
+   */
+  readonly publish: (raw: RawMessage, prepared: Prepared) => Promise<unknown>
+  /** The thread died after it started (a bug in the broker): what the process does about it (it cannot take devices). */
   readonly died: (err: Error) => void
 }
 
@@ -19,8 +24,8 @@ export interface BrokerThread {
   readonly tlsPort: number | null
   /** Refusal counts by `<what>.<reason>`, as of the thread's last report (at most a second old). */
   stats(): Record<string, number>
-  /** Each principal's site again, after a configuration change. */
-  setSites(sites: readonly (readonly [string, string])[]): void
+  /** What the thread knows of the configuration, again after a change (it reads the next message with it). */
+  setConfig(config: BrokerThreadConfig): void
   close(): Promise<void>
 }
 
@@ -35,22 +40,22 @@ export async function startBrokerThread(settings: BrokerThreadSettings, hooks: B
   const send = (m: ToBroker) => worker.postMessage(m)
   let counts: Record<string, number> = {}
   let closing = false
+  let started = false
   let closed: () => void = () => undefined
   const whenClosed = new Promise<void>((resolve) => (closed = resolve))
 
   // Settled publishes go back in one message per turn, like they came.
-  let doneIds: number[] = []
-  let doneErrors: (string | null)[] = []
+  let done: { t: 'done'; ids: number[]; errors: (string | null)[]; undo: number[] } = { t: 'done', ids: [], errors: [], undo: [] }
   const flushDone = () => {
-    const m: ToBroker = { t: 'done', ids: doneIds, errors: doneErrors }
-    doneIds = []
-    doneErrors = []
+    const m = done
+    done = { t: 'done', ids: [], errors: [], undo: [] }
     send(m)
   }
-  const settle = (id: number, error: string | null) => {
-    if (doneIds.length === 0) setImmediate(flushDone)
-    doneIds.push(id)
-    doneErrors.push(error)
+  const settle = (id: number, err: unknown) => {
+    if (done.ids.length === 0) setImmediate(flushDone)
+    done.ids.push(id)
+    done.errors.push(err === null ? null : ((err as Error)?.message ?? String(err)))
+    if (err !== null && eventsNotStored(err)) done.undo.push(id)
   }
 
   const ready = new Promise<{ port: number | null; tlsPort: number | null }>((resolve, reject) => {
@@ -58,11 +63,13 @@ export async function startBrokerThread(settings: BrokerThreadSettings, hooks: B
       switch (m.t) {
         case 'publish':
           for (const p of unpackPublishes(m.batch)) {
-            hooks.publish(p.principal, p.clientId, p.topic, p.payload).then(() => settle(p.id, null), (err: unknown) => settle(p.id, (err as Error)?.message ?? String(err)))
+            const raw: RawMessage = { transport: 'mqtt', topic: p.topic, payload: p.payload, principal: p.principal, clientId: p.clientId, receivedAt: p.receivedAt }
+            hooks.publish(raw, fromWire(p.prepared)).then(() => settle(p.id, null), (err: unknown) => settle(p.id, err ?? new Error('rejected')))
           }
           break
         case 'auth':
-          hooks.authenticate(m.username, m.password).then((ok) => send({ t: 'auth', id: m.id, ok }), () => send({ t: 'auth', id: m.id, ok: false }))
+          // A check that could not be made is not a wrong secret: the broker answers CONNACK 5 and counts `auth-error`.
+          hooks.authenticate(m.username, m.password).then((ok) => send({ t: 'auth', id: m.id, ok }), (err: unknown) => send({ t: 'auth', id: m.id, ok: false, error: (err as Error)?.message ?? String(err) }))
           break
         case 'refused':
           hooks.refused(m.what, m.clientId, m.reason)
@@ -84,7 +91,8 @@ export async function startBrokerThread(settings: BrokerThreadSettings, hooks: B
     let dead = false
     const die = (err: Error) => {
       reject(err)
-      if (closing || dead) return
+      // Before it was ready, start-up fails instead ("did not start").
+      if (closing || dead || !started) return
       dead = true
       hooks.died(err)
     }
@@ -97,6 +105,7 @@ export async function startBrokerThread(settings: BrokerThreadSettings, hooks: B
   let where: { port: number | null; tlsPort: number | null }
   try {
     where = await ready
+    started = true
   } catch (err) {
     closing = true
     await worker.terminate()
@@ -106,7 +115,7 @@ export async function startBrokerThread(settings: BrokerThreadSettings, hooks: B
     port: where.port,
     tlsPort: where.tlsPort,
     stats: () => counts,
-    setSites: (sites) => send({ t: 'sites', sites }),
+    setConfig: (config) => send({ t: 'config', config }),
     async close() {
       if (closing) return whenClosed
       closing = true
