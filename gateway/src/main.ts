@@ -195,7 +195,7 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
   }
 
   // Late-bound: the broker starts after the HTTP server.
-  let deviceBroker = { stats: (): Record<string, number> => ({}), refresh: () => undefined as void }
+  let deviceBroker = { stats: (): Record<string, number> => ({}), refreshSites: () => undefined as void }
   // Every refusal audited; identical ones from an unidentified actor folded to one row a minute.
   const refused = createRefusalAuditor({ now: () => clock.now(), log, append: (at, actor, detail) => committer.submit(() => repos.audit.append({ at, kind: 'access.refused', actor, detail })) })
 
@@ -203,7 +203,7 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
   const configStore = createConfigStore({ repo: configRepo, ctx: registryContext, audit: repos.audit, transact: (run) => committer.submit(run), now: () => clock.now() }, startup.active)
   const configChanges = createConfigApplier({
     store: configStore, index, log: log.child({ module: 'gateway.config' }), now: () => clock.now(), pipeline, windowsFor,
-    setWindows: (w, now) => supervisor.setWindows(w, now), setPagers: (p) => lines.setPagers(p), setBrokerConfig: () => deviceBroker.refresh(),
+    setWindows: (w, now) => supervisor.setWindows(w, now), setPagers: (p) => lines.setPagers(p), setBrokerSites: () => deviceBroker.refreshSites(),
     issueDeviceSecret: deviceSecretIssuer(repos, (run) => committer.submit(run)),
     // A user disabled or removed signs out everywhere at once: sessions end, open screens close (4401).
     usersGone: async (ids) => {
@@ -305,16 +305,16 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
   })
   const contactModules = await startContactModules(config, clock, log.child({ module: 'device-adapters' }), serialInputs)
   const externalBridges = await startExternalBridges(config, clock, log.child({ module: 'gateway.ingest' }), (raw) => pipeline.ingest(raw))
-  const { broker, internalToken, refresh } = await startDeviceBroker({
-    config, index, host: opts.host, mqttPort: opts.mqttPort, authenticate: auth.device, refused, log,
-    async ingest(raw, prepared) {
-      const outcome = await pipeline.ingestPrepared(raw, prepared)
+  const { broker, internalToken, refreshSites } = await startDeviceBroker({
+    config, index, host: opts.host, mqttPort: opts.mqttPort, authenticate: auth.device, refused, now: () => clock.now(), log,
+    async ingest(raw) {
+      const outcome = await pipeline.ingest(raw)
       if (outcome.status === 'accepted') counters.eventsAccepted++
       else if (outcome.status === 'duplicate') counters.duplicates++
       return outcome
     },
   })
-  deviceBroker = { stats: () => broker.stats(), refresh }
+  deviceBroker = { stats: () => broker.stats(), refreshSites }
   // The start-up check stopped at STARTUP_TAIL_BYTES of row detail so that devices are not kept waiting; the rest of
   // the newest STARTUP_TAIL_ROWS rows is verified now, off the event loop. A row's size is in the file being checked:
   // without this, an edited row padded past the budget would be left out of every check but a full verify.

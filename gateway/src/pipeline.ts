@@ -5,11 +5,12 @@ import type { AuditKind } from './core/audit.js'
 import type { Effects } from './core/effects.js'
 import type { DeviceEvent, RawMessage } from './core/event.js'
 import { type GatewayError, gatewayError } from './core/errors.js'
-import { checkContextOf, eventsNotStored, ingestSnapshot, markNotStored, prepareMessage, type Prepared } from './pipeline-prepare.js'
+import { checkMessage } from './ingest/check-message.js'
+import { createClientOrder } from './ingest/client-order.js'
 import { advanceDue, type LifecycleDeps, raiseAlert, sourceCleared } from './lifecycle/alert-service.js'
 import type { StepTarget } from './routing/escalation-config.js'
 import { ladderFor, stepRecipients } from './routing/ladder.js'
-import type { Decoder } from './normalise/normalise.js'
+import { type Decoder, normalise } from './normalise/normalise.js'
 import { planNotifications } from './routing/recipients.js'
 import { armRule, bindRules, type EvalContext, evaluateEvent, evaluateTimer, type RuleBinding, ruleTriggeredBy, type StoredRuleState } from './rules/engine.js'
 import type { RuleStep } from './rules/types.js'
@@ -78,15 +79,16 @@ export function createPipeline(deps: PipelineDeps) {
     mayAct: (userId, personId) => userMayAct(index, userId, personId),
   }
   const suppressionDeps = { suppressions: repos.suppressions, audit, newId: () => deps.newId('sp').slice(3) }
-  let checkCtx = checkContextOf(ingestSnapshot(index))
-  /** Each device's decoder state (zigbee2mqtt edge detection), for the messages read on this thread (prepareMessage). */
+  const checkContext = () => ({
+    devices: index.devices, maxPayloadBytes: index.config.ingest.max_payload_bytes, bridges: index.config.zigbee2mqtt,
+    z2mDevices: new Map(index.config.devices.filter((d) => d.z2m).map((d) => [`${d.z2m!.bridge}/${d.z2m!.friendly_name}`, d])),
+    disabledDevices: index.disabledDevices,
+  })
+  let checkCtx = checkContext()
+  /** Each device's decoder state (zigbee2mqtt edge detection), updated as each message is read (see ingest). */
   const decoderStates = new Map<string, unknown>()
+  const clientOrder = createClientOrder((deviceId, before) => void decoderStates.set(deviceId, before))
   const supervisor = deps.supervisor
-  /** What checkMessage says now of a device a message was read for under an older configuration. */
-  const deviceGone = (deviceId: string): GatewayError => {
-    const off = index.disabledDevices.get(deviceId)
-    return off ? gatewayError('GW_ERR_INPUT_DEVICE_DISABLED', [deviceId, off.reason]) : gatewayError('GW_ERR_INPUT_UNKNOWN_DEVICE', [deviceId])
-  }
   const technical = createTechnicalAlerts({ index, repos: { ...repos, audit }, lifecycle, types: deps.types, supervisor })
   /**
    * Any accepted message shows the device is alive. Last-seen is memory only, so the hot path writes nothing;
@@ -212,58 +214,47 @@ export function createPipeline(deps: PipelineDeps) {
     /** Hot apply (issue 7): rules and device lookups are read again from the index, which was refreshed in place. */
     refreshConfig(): void {
       bindings = bindRules(index.config)
-      checkCtx = checkContextOf(ingestSnapshot(index))
-    },
-
-    /** Validate, journal and process one device message. Resolves once durably committed. */
-    async ingest(raw: RawMessage): Promise<IngestOutcome> {
-      const { prepared, undo } = prepareMessage(raw, checkCtx, deps.decoders, decoderStates)
-      try {
-        return await this.ingestPrepared(raw, prepared)
-      } catch (err) {
-        // Its events not stored, so the device sends it again: read the resend against the state it was first read against.
-        if (eventsNotStored(err)) undo?.()
-        throw err
-      }
+      checkCtx = checkContext()
     },
 
     /**
-     * Journal and process a message already checked and decoded (by the device broker's thread for MQTT, with the
-     * configuration it had then). Resolves once durably committed; rejects if it could not be stored.
+     * Validate, journal and process one device message. Resolves once durably committed, in the order its client sent
+     * it (ingest/client-order.ts); rejects if it (or an earlier message of its client) could not be stored.
      */
-    async ingestPrepared(raw: RawMessage, prepared: Prepared): Promise<IngestOutcome> {
-      switch (prepared.kind) {
-        case 'ignore':
-          return { status: 'ignored' }
-        case 'bridge_state': {
+    ingest(raw: RawMessage): Promise<IngestOutcome> {
+      const slot = clientOrder.enter(raw.clientId ?? raw.principal ?? '')
+      // Up to its first await this runs now, as the message is read: checks, decoding and the decoder state's move.
+      return slot.settle((async (): Promise<IngestOutcome> => {
+        const checked = checkMessage(raw, checkCtx)
+        if (checked.ok === 'ignore') return { status: 'ignored' }
+        if (checked.ok === 'bridge_state') {
           // A zigbee2mqtt bridge is a base unit: its own last will (bridge/state offline) is a link fault for its site.
-          const b = index.config.zigbee2mqtt.find((x) => x.id === prepared.bridgeId)
-          if (b && prepared.state) await this.linkHealth({ kind: 'bridge', id: b.id, site: b.site, priority: 'high' }, prepared.state === 'online' ? 'up' : 'down', `zigbee2mqtt bridge ${prepared.state}`, raw.receivedAt)
+          const b = index.config.zigbee2mqtt.find((x) => x.id === checked.bridgeId)!
+          if (checked.state) await this.linkHealth({ kind: 'bridge', id: b.id, site: b.site, priority: 'high' }, checked.state === 'online' ? 'up' : 'down', `zigbee2mqtt bridge ${checked.state}`, raw.receivedAt)
           return { status: 'ignored' }
         }
-        case 'reject':
-          return reject(raw, prepared.error, prepared.deviceId)
-        case 'liveness':
-          return liveness(prepared.deviceId, raw)
-      }
-      // Read on another thread before a configuration change reached it: the device may be gone or disabled since.
-      const gone = index.devices.has(prepared.deviceId) ? null : deviceGone(prepared.deviceId)
-      if (gone) return reject(raw, gone, prepared.deviceId)
-      const events = prepared.events
-      // A message with no new event (a zigbee2mqtt state report that changed nothing) still shows the device is alive.
-      let outcomes: IngestOutcome[]
-      try {
-        outcomes = await Promise.all(events.map((event) => deps.transact((fx) => processEvent(event, fx), (err) => recordFailure(event, err))))
-      } catch (err) {
-        markNotStored(err)
-        throw err
-      }
-      // zigbee2mqtt availability "offline" is the bridge saying the device is gone, not a sign of life.
-      if (!events.some((e) => e.type === 'offline')) {
-        const battery = events.map((e) => e.detail?.battery).find((b) => typeof b === 'number') as number | undefined
-        await supervisionSeen(prepared.deviceId, raw.receivedAt, battery)
-      }
-      return outcomes.find((o) => o.status === 'accepted') ?? outcomes[0] ?? { status: 'duplicate', seq: null }
+        if (!checked.ok) return reject(raw, checked.error, checked.deviceId)
+        const device = checked.message.device
+        if (checked.message.topicSuffix === 'status') return liveness(device.id, raw)
+        const before = decoderStates.get(device.id)
+        const normalised = normalise(checked.message, deps.decoders, before)
+        if (!normalised.ok) return reject(raw, normalised.error, device.id)
+        // At once, not after the commit and its sync: a device's next message (a bridge flushing its queue sends them
+        // back to back) must be read against this one, or an edge between them (occupied, then clear) is never seen.
+        // If this message is not acknowledged, the state goes back (client-order.ts) and its resend is read as it was.
+        if (normalised.state !== undefined) {
+          decoderStates.set(device.id, normalised.state)
+          slot.moved(device.id, before)
+        }
+        // A message with no new event (a zigbee2mqtt state report that changed nothing) still shows the device is alive.
+        const outcomes = await Promise.all(normalised.events.map((event) => deps.transact((fx) => processEvent(event, fx), (err) => recordFailure(event, err))))
+        // zigbee2mqtt availability "offline" is the bridge saying the device is gone, not a sign of life.
+        if (!normalised.events.some((e) => e.type === 'offline')) {
+          const battery = normalised.events.map((e) => e.detail?.battery).find((b) => typeof b === 'number') as number | undefined
+          await supervisionSeen(device.id, raw.receivedAt, battery)
+        }
+        return outcomes.find((o) => o.status === 'accepted') ?? outcomes[0] ?? { status: 'duplicate', seq: null }
+      })())
     },
 
     /** Supervision deadlines due at `now`: silent devices, and restored devices now steady. */

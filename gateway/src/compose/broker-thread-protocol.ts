@@ -1,19 +1,9 @@
-import type { IngestSnapshot, WirePrepared } from '../pipeline-prepare.js'
-
 /**
  * Messages between the gateway's main thread and the device broker's thread (compose/broker-thread.ts). Plain data
- * only: they cross `postMessage`. PUBLISHes travel in batches, one per turn of the broker's event loop, each already
- * checked and decoded there (pipeline-prepare.ts), their payloads packed into one transferred buffer: a Buffer from the
- * MQTT parser is a view of a larger pooled buffer, and `postMessage` copies a view's whole backing store, not the view.
+ * only: they cross `postMessage`. PUBLISHes travel in batches, one per turn of the broker's event loop, their payloads
+ * packed into one transferred buffer: a Buffer from the MQTT parser is a view of a larger pooled buffer, and
+ * `postMessage` copies a view's whole backing store, not the view.
  */
-
-/** What the broker's thread needs of the configuration, sent again after every change. */
-export interface BrokerThreadConfig {
-  /** Each principal's site (devices, disabled devices, bridges): the ACL holds a device to its own site. */
-  readonly sites: readonly (readonly [string, string])[]
-  /** What checking and decoding a device message needs. */
-  readonly ingest: IngestSnapshot
-}
 
 /** The broker's settings, as data (the ACL's functions are built again in the thread). */
 export interface BrokerThreadSettings {
@@ -23,7 +13,8 @@ export interface BrokerThreadSettings {
   readonly internalToken: string
   /** zigbee2mqtt bridge principals and their base topics. */
   readonly bridges: Readonly<Record<string, string>>
-  readonly config: BrokerThreadConfig
+  /** Each principal's site (devices, disabled devices, bridges): the ACL holds a device to its own site. */
+  readonly sites: readonly (readonly [string, string])[]
   /** Publishes per second a device may send (bridges get 500/s, burst 1000). */
   readonly devicePublishRate: number
   readonly maxPayloadBytes: number
@@ -36,9 +27,6 @@ export interface PublishBatch {
   readonly principals: (string | null)[]
   readonly clientIds: string[]
   readonly topics: string[]
-  /** When the broker's thread read each one (epoch ms): the gateway's receipt time. */
-  readonly receivedAt: number[]
-  readonly prepared: WirePrepared[]
   readonly ends: number[]
   readonly bytes: ArrayBuffer
 }
@@ -55,13 +43,12 @@ export type FromBroker =
 
 /**
  * To the broker's thread. `auth`: the credential check's answer, or why it could not be made. `done`: one entry per
- * settled publish, `errors[i]` null meaning acknowledge it; `undo`, the publishes whose events were not stored, so
- * their device's decoder state goes back to what it was before them.
+ * settled publish; `errors[i]` null means acknowledge it.
  */
 export type ToBroker =
   | { readonly t: 'auth'; readonly id: number; readonly ok: boolean; readonly error?: string }
-  | { readonly t: 'done'; readonly ids: number[]; readonly errors: (string | null)[]; readonly undo: number[] }
-  | { readonly t: 'config'; readonly config: BrokerThreadConfig }
+  | { readonly t: 'done'; readonly ids: number[]; readonly errors: (string | null)[] }
+  | { readonly t: 'sites'; readonly sites: readonly (readonly [string, string])[] }
   | { readonly t: 'close' }
 
 /** A publish waiting to be packed into the turn's batch. */
@@ -70,8 +57,6 @@ export interface QueuedPublish {
   readonly principal: string | null
   readonly clientId: string
   readonly topic: string
-  readonly receivedAt: number
-  readonly prepared: WirePrepared
   readonly payload: Uint8Array
 }
 
@@ -81,7 +66,7 @@ export function packPublishes(items: readonly QueuedPublish[]): PublishBatch {
   for (const p of items) total += p.payload.byteLength
   const bytes = new ArrayBuffer(total)
   const view = new Uint8Array(bytes)
-  const batch: PublishBatch = { ids: [], principals: [], clientIds: [], topics: [], receivedAt: [], prepared: [], ends: [], bytes }
+  const batch: PublishBatch = { ids: [], principals: [], clientIds: [], topics: [], ends: [], bytes }
   let at = 0
   for (const p of items) {
     view.set(p.payload, at)
@@ -90,8 +75,6 @@ export function packPublishes(items: readonly QueuedPublish[]): PublishBatch {
     batch.principals.push(p.principal)
     batch.clientIds.push(p.clientId)
     batch.topics.push(p.topic)
-    batch.receivedAt.push(p.receivedAt)
-    batch.prepared.push(p.prepared)
     batch.ends.push(at)
   }
   return batch
@@ -101,6 +84,6 @@ export function packPublishes(items: readonly QueuedPublish[]): PublishBatch {
 export function unpackPublishes(batch: PublishBatch): QueuedPublish[] & { payload: Buffer }[] {
   return batch.ids.map((id, i) => {
     const start = i === 0 ? 0 : batch.ends[i - 1]!
-    return { id, principal: batch.principals[i]!, clientId: batch.clientIds[i]!, topic: batch.topics[i]!, receivedAt: batch.receivedAt[i]!, prepared: batch.prepared[i]!, payload: Buffer.from(batch.bytes, start, batch.ends[i]! - start) }
+    return { id, principal: batch.principals[i]!, clientId: batch.clientIds[i]!, topic: batch.topics[i]!, payload: Buffer.from(batch.bytes, start, batch.ends[i]! - start) }
   })
 }

@@ -1,7 +1,5 @@
-import type { RawMessage } from '../core/event.js'
 import { startTsWorker } from '../core/worker.js'
-import { eventsNotStored, fromWire, type Prepared } from '../pipeline-prepare.js'
-import { type BrokerThreadConfig, type BrokerThreadSettings, type FromBroker, type ToBroker, unpackPublishes } from './broker-thread-protocol.js'
+import { type BrokerThreadSettings, type FromBroker, type ToBroker, unpackPublishes } from './broker-thread-protocol.js'
 
 const workerModule = new URL('./broker-thread-worker.ts', import.meta.url)
 
@@ -10,11 +8,8 @@ export interface BrokerThreadHooks {
   readonly authenticate: (username: string, secret: string) => Promise<boolean>
   /** The broker refused something (counted and reported once per flood by the broker). */
   readonly refused: (what: string, clientId: string, reason: string) => void
-  /**
-   * Durably handles a PUBLISH, checked and decoded on the broker's thread; it is acknowledged once this resolves, and
-   * its client dropped if it rejects (with `eventsNotStored(err)`, the device's decoder state is put back).
-   */
-  readonly publish: (raw: RawMessage, prepared: Prepared) => Promise<unknown>
+  /** Durably handles a PUBLISH; it is acknowledged once this resolves, and its client dropped if it rejects. */
+  readonly publish: (principal: string | null, clientId: string, topic: string, payload: Buffer) => Promise<unknown>
   /** The thread died after it started (a bug in the broker): what the process does about it (it cannot take devices). */
   readonly died: (err: Error) => void
 }
@@ -24,8 +19,8 @@ export interface BrokerThread {
   readonly tlsPort: number | null
   /** Refusal counts by `<what>.<reason>`, as of the thread's last report (at most a second old). */
   stats(): Record<string, number>
-  /** What the thread knows of the configuration, again after a change (it reads the next message with it). */
-  setConfig(config: BrokerThreadConfig): void
+  /** Each principal's site again, after a configuration change. */
+  setSites(sites: readonly (readonly [string, string])[]): void
   close(): Promise<void>
 }
 
@@ -45,17 +40,18 @@ export async function startBrokerThread(settings: BrokerThreadSettings, hooks: B
   const whenClosed = new Promise<void>((resolve) => (closed = resolve))
 
   // Settled publishes go back in one message per turn, like they came.
-  let done: { t: 'done'; ids: number[]; errors: (string | null)[]; undo: number[] } = { t: 'done', ids: [], errors: [], undo: [] }
+  let doneIds: number[] = []
+  let doneErrors: (string | null)[] = []
   const flushDone = () => {
-    const m = done
-    done = { t: 'done', ids: [], errors: [], undo: [] }
+    const m: ToBroker = { t: 'done', ids: doneIds, errors: doneErrors }
+    doneIds = []
+    doneErrors = []
     send(m)
   }
-  const settle = (id: number, err: unknown) => {
-    if (done.ids.length === 0) setImmediate(flushDone)
-    done.ids.push(id)
-    done.errors.push(err === null ? null : ((err as Error)?.message ?? String(err)))
-    if (err !== null && eventsNotStored(err)) done.undo.push(id)
+  const settle = (id: number, error: string | null) => {
+    if (doneIds.length === 0) setImmediate(flushDone)
+    doneIds.push(id)
+    doneErrors.push(error)
   }
 
   const ready = new Promise<{ port: number | null; tlsPort: number | null }>((resolve, reject) => {
@@ -63,12 +59,10 @@ export async function startBrokerThread(settings: BrokerThreadSettings, hooks: B
       switch (m.t) {
         case 'publish':
           for (const p of unpackPublishes(m.batch)) {
-            const raw: RawMessage = { transport: 'mqtt', topic: p.topic, payload: p.payload, principal: p.principal, clientId: p.clientId, receivedAt: p.receivedAt }
-            hooks.publish(raw, fromWire(p.prepared)).then(() => settle(p.id, null), (err: unknown) => settle(p.id, err ?? new Error('rejected')))
+            hooks.publish(p.principal, p.clientId, p.topic, p.payload).then(() => settle(p.id, null), (err: unknown) => settle(p.id, (err as Error)?.message ?? String(err)))
           }
           break
         case 'auth':
-          // A check that could not be made is not a wrong secret: the broker answers CONNACK 5 and counts `auth-error`.
           hooks.authenticate(m.username, m.password).then((ok) => send({ t: 'auth', id: m.id, ok }), (err: unknown) => send({ t: 'auth', id: m.id, ok: false, error: (err as Error)?.message ?? String(err) }))
           break
         case 'refused':
@@ -115,7 +109,7 @@ export async function startBrokerThread(settings: BrokerThreadSettings, hooks: B
     port: where.port,
     tlsPort: where.tlsPort,
     stats: () => counts,
-    setConfig: (config) => send({ t: 'config', config }),
+    setSites: (sites) => send({ t: 'sites', sites }),
     async close() {
       if (closing) return whenClosed
       closing = true

@@ -23,8 +23,8 @@ export interface ConfigApplyDeps {
   readonly windowsFor: (config: Readonly<GatewayConfig>) => ReadonlyMap<string, Window>
   readonly setWindows: (windows: ReadonlyMap<string, Window>, now: number) => void
   readonly setPagers: (pagers: Readonly<GatewayConfig>['pagers']) => void
-  /** The device broker's thread gets the configuration again (it checks sites and reads messages with its own copy). */
-  readonly setBrokerConfig: () => void
+  /** The device broker's ACL reads each device's site again (it runs on its own thread, with its own copy). */
+  readonly setBrokerSites: () => void
   /** Issue an MQTT secret for a device that has none yet (audited); null if it already has one. */
   readonly issueDeviceSecret: (deviceId: string, actor: string, now: number) => Promise<string | null>
   /** Users who may no longer sign in (disabled or removed): their sessions end and their screens close. */
@@ -51,7 +51,7 @@ export function createConfigApplier(deps: ConfigApplyDeps) {
     const eff = result.active.effective
     refreshIndex(deps.index, eff.config, eff.disabledDevices)
     deps.pipeline.refreshConfig()
-    deps.setBrokerConfig()
+    deps.setBrokerSites()
     deps.setWindows(deps.windowsFor(eff.config), now)
     deps.setPagers(eff.config.pagers)
     for (const [personId, ruleId] of kindChanges(result.previous, result.active)) await deps.resetRule(personId, ruleId)

@@ -1,0 +1,126 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { createClientOrder } from './client-order.js'
+
+function deferred<T = string>() {
+  let resolve!: (v: T) => void
+  let reject!: (e: unknown) => void
+  const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)))
+  return { promise, resolve, reject }
+}
+
+/** One client's messages, each moving one device's decoder state as a decoder would (states are numbers here). */
+function harness() {
+  const states = new Map<string, number>()
+  const order = createClientOrder((device, before) => void states.set(device, before as number))
+  const done: string[] = []
+  const failed: string[] = []
+  const read = (client: string, name: string, device: string | null) => {
+    const slot = order.enter(client)
+    if (device) {
+      const before = states.get(device) ?? 0
+      states.set(device, before + 1)
+      slot.moved(device, before)
+    }
+    const work = deferred()
+    void slot.settle(work.promise).then(() => void done.push(name), () => void failed.push(name))
+    return work
+  }
+  return { states, read, done, failed }
+}
+
+const flush = () => new Promise((r) => setImmediate(r))
+
+describe('acknowledgements in order per client, decoder state following them', () => {
+  it('a message that writes nothing is not acknowledged before an earlier one still committing', async () => {
+    const h = harness()
+    const m1 = h.read('bridge', 'm1', 'pir')
+    const m2 = h.read('bridge', 'm2', 'pir')
+    m2.resolve('ok')
+    await flush()
+    expect(h.done).toEqual([])
+    m1.resolve('ok')
+    await flush()
+    expect(h.done).toEqual(['m1', 'm2'])
+    expect(h.states.get('pir')).toBe(2)
+  })
+
+  it('when the earlier one fails, the later one fails with it and the state goes back to before both (the lost-edge case)', async () => {
+    const h = harness()
+    const m1 = h.read('bridge', 'm1', 'pir')
+    const m2 = h.read('bridge', 'm2', 'pir')
+    m2.resolve('ok')
+    m1.reject(new Error('disk full'))
+    await flush()
+    expect(h.done).toEqual([])
+    expect(h.failed).toEqual(['m1', 'm2'])
+    expect(h.states.get('pir')).toBe(0)
+  })
+
+  it('when both fail, the later failing first, the state still goes back to before the first', async () => {
+    const h = harness()
+    const m1 = h.read('bridge', 'm1', 'pir')
+    const m2 = h.read('bridge', 'm2', 'pir')
+    m2.reject(new Error('disk full'))
+    await flush()
+    m1.reject(new Error('disk full'))
+    await flush()
+    expect(h.failed.sort()).toEqual(['m1', 'm2'])
+    expect(h.states.get('pir')).toBe(0)
+  })
+
+  it('keeps what an acknowledged message did, and puts back only what the failed ones did, device by device', async () => {
+    const h = harness()
+    const m1 = h.read('bridge', 'm1', 'pir')
+    const m2 = h.read('bridge', 'm2', 'door')
+    const m3 = h.read('bridge', 'm3', 'pir')
+    m1.resolve('ok')
+    await flush()
+    m2.reject(new Error('disk full'))
+    m3.resolve('ok')
+    await flush()
+    expect(h.done).toEqual(['m1'])
+    expect(h.failed).toEqual(['m2', 'm3'])
+    expect([h.states.get('pir'), h.states.get('door')]).toEqual([1, 0])
+  })
+
+  it('clients do not wait for each other, and a resend after a failure starts a fresh sequence', async () => {
+    const h = harness()
+    const a1 = h.read('a', 'a1', 'pir-a')
+    const b1 = h.read('b', 'b1', 'pir-b')
+    b1.resolve('ok')
+    await flush()
+    expect(h.done).toEqual(['b1'])
+    a1.reject(new Error('disk full'))
+    await flush()
+    const again = h.read('a', 'a1-resent', 'pir-a')
+    again.resolve('ok')
+    await flush()
+    expect(h.done).toEqual(['b1', 'a1-resent'])
+    expect(h.states.get('pir-a')).toBe(1)
+  })
+
+  it('property: acknowledged messages are a prefix of what was read, in order, and each device ends as that prefix left it', async () => {
+    await fc.assert(fc.asyncProperty(
+      fc.array(fc.record({ device: fc.constantFrom('d1', 'd2', null), ok: fc.boolean() }), { minLength: 1, maxLength: 12 }),
+      fc.func(fc.nat()),
+      async (messages, rank) => {
+        const h = harness()
+        const works = messages.map((m, i) => h.read('c', `m${i}`, m.device))
+        // Settle in an arbitrary order.
+        const settleOrder = messages.map((_, i) => i).sort((x, y) => rank(x) - rank(y) || x - y)
+        for (const i of settleOrder) {
+          if (messages[i]!.ok) works[i]!.resolve('ok')
+          else works[i]!.reject(new Error('refused'))
+          await flush()
+        }
+        await flush()
+        const firstFail = messages.findIndex((m) => !m.ok)
+        const acked = firstFail === -1 ? messages.length : firstFail
+        expect(h.done).toEqual(messages.slice(0, acked).map((_, i) => `m${i}`))
+        expect(h.failed.length).toBe(messages.length - acked)
+        for (const d of ['d1', 'd2']) expect(h.states.get(d) ?? 0).toBe(messages.slice(0, acked).filter((m) => m.device === d).length)
+      },
+    ), { numRuns: 200 })
+  })
+})
