@@ -87,7 +87,7 @@ export function createPipeline(deps: PipelineDeps) {
   let checkCtx = checkContext()
   /** Each device's decoder state (zigbee2mqtt edge detection), updated as each message is read (see ingest). */
   const decoderStates = new Map<string, unknown>()
-  const clientOrder = createClientOrder((deviceId, before) => void decoderStates.set(deviceId, before))
+  const clientOrder = createClientOrder(decoderStates)
   const supervisor = deps.supervisor
   const technical = createTechnicalAlerts({ index, repos: { ...repos, audit }, lifecycle, types: deps.types, supervisor })
   /**
@@ -97,7 +97,12 @@ export function createPipeline(deps: PipelineDeps) {
   function supervisionSeen(deviceId: string, at: number, battery?: number): Promise<void> {
     const change = supervisor.seen(deviceId, at, battery)
     if (change?.kind !== 'restored') return Promise.resolve()
-    return deps.transact((fx) => technical.restored(deviceId, at, change.silentFor, fx))
+    // Not the message's failure: its events are stored, and failing it would have them resent and read as new. The
+    // device counts as silent again, so its next message records the return.
+    return deps.transact((fx) => technical.restored(deviceId, at, change.silentFor, fx)).catch((err: unknown) => {
+      supervisor.markSilent(deviceId)
+      log.error({ err, device: deviceId }, 'recording a device back from silence failed; retried at its next message')
+    })
   }
   const applySupervision = (c: SupervisionChange, now: number, fx: Effects) => technical.apply(c, now, fx)
 
@@ -244,7 +249,7 @@ export function createPipeline(deps: PipelineDeps) {
         // If this message is not acknowledged, the state goes back (client-order.ts) and its resend is read as it was.
         if (normalised.state !== undefined) {
           decoderStates.set(device.id, normalised.state)
-          slot.moved(device.id, before)
+          slot.moved(device.id, before, normalised.state)
         }
         // A message with no new event (a zigbee2mqtt state report that changed nothing) still shows the device is alive.
         const outcomes = await Promise.all(normalised.events.map((event) => deps.transact((fx) => processEvent(event, fx), (err) => recordFailure(event, err))))
