@@ -101,6 +101,23 @@ describe('acknowledgements in order per client, decoder state following them', (
     expect(h.states.get('pir-a')).toBe(1)
   })
 
+  it('a message read after a failure was released (the resend) is not held behind the failed sequence', async () => {
+    const h = harness()
+    const m1 = h.read('bridge', 'm1', 'pir')
+    const m2 = h.read('bridge', 'm2', 'pir')
+    m1.reject(new Error('disk full'))
+    await flush()
+    expect(h.failed).toEqual(['m1'])
+    const resent = h.read('bridge', 'm1-resent', 'pir')
+    resent.resolve('ok')
+    await flush()
+    expect(h.done).toEqual(['m1-resent'])
+    m2.resolve('ok')
+    await flush()
+    expect(h.failed).toEqual(['m1', 'm2'])
+    expect(h.order.size).toBe(0)
+  })
+
   it('forgets a device\'s state, rather than putting back a stale one, when another client moved it since (a device moved between bridges)', async () => {
     const h = harness()
     const a = h.read('bridge-a', 'a1', 'seizure-base')

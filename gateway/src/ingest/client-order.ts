@@ -23,85 +23,111 @@ export interface ClientSlot {
   settle<T>(work: Promise<T>): Promise<T>
 }
 
-interface Client {
-  /** The outcome of the client's last message read. */
-  last: Promise<unknown>
-  /** Decoder states moved by its messages not yet acknowledged, in read order. */
-  readonly moved: Moved[]
-}
-
 interface Moved {
   readonly deviceId: string
   readonly before: unknown
   readonly after: unknown
 }
 
-/** `states`: each device's decoder state, which messages move as they are read and failures put back. */
-export function createClientOrder(states: Map<string, unknown>) {
-  const clients = new Map<string, Client>()
-  /** Put each device moved by a failed client's unacknowledged messages back as the last acknowledged one left it. */
-  function putBack(moved: readonly Moved[]): void {
+/** One client's messages not yet released, in read order; `failure` once one of them failed. */
+interface Client {
+  readonly key: string
+  readonly queue: Slot[]
+  failure: { readonly error: unknown } | null
+}
+
+/**
+ * One message: its outcome once its work settles, released (its promise settled) only at the head of its client's
+ * queue. A class, not closures: this runs for every message at tens of thousands a second.
+ */
+class Slot implements ClientSlot {
+  done = false
+  ok = false
+  value: unknown = undefined
+  moves: Moved[] | null = null
+  resolve: ((v: unknown) => void) | null = null
+  reject: ((e: unknown) => void) | null = null
+  constructor(readonly client: Client, readonly order: ClientOrder) {}
+
+  moved(deviceId: string, before: unknown, after: unknown): void {
+    ;(this.moves ??= []).push({ deviceId, before, after })
+  }
+
+  settle<T>(work: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.resolve = resolve as (v: unknown) => void
+      this.reject = reject
+      work.then(
+        (v) => this.finish(true, v),
+        (e: unknown) => this.finish(false, e),
+      )
+    })
+  }
+
+  private finish(ok: boolean, value: unknown): void {
+    this.done = true
+    this.ok = ok
+    this.value = value
+    this.order.release(this.client)
+  }
+}
+
+class ClientOrder {
+  readonly clients = new Map<string, Client>()
+  constructor(private readonly states: Map<string, unknown>) {}
+
+  enter(clientKey: string): ClientSlot {
+    let c = this.clients.get(clientKey)
+    if (!c) this.clients.set(clientKey, (c = { key: clientKey, queue: [], failure: null }))
+    const slot = new Slot(c, this)
+    c.queue.push(slot)
+    return slot
+  }
+
+  /** Settle every message at the head of the queue whose work has settled, in order. */
+  release(c: Client): void {
+    while (c.queue.length > 0 && c.queue[0]!.done) {
+      const slot = c.queue.shift()!
+      if (!slot.ok && !c.failure) {
+        // The first failure puts every device back as before the client's oldest unacknowledged message (this one);
+        // the client's later messages, read before it, fail with it. Messages read from now on (the client's
+        // resends) start a fresh sequence.
+        c.failure = { error: slot.value }
+        this.putBack([slot, ...c.queue])
+        if (this.clients.get(c.key) === c) this.clients.delete(c.key)
+      }
+      if (slot.ok && !c.failure) slot.resolve!(slot.value)
+      else slot.reject!(slot.ok ? c.failure!.error : slot.value)
+    }
+    if (c.queue.length === 0 && this.clients.get(c.key) === c) this.clients.delete(c.key)
+  }
+
+  /** Each device moved by these messages back as before the first of them moved it, unless another client moved it since. */
+  private putBack(slots: readonly Slot[]): void {
     const first = new Map<string, Moved>()
     const last = new Map<string, Moved>()
-    for (const e of moved) {
-      if (!first.has(e.deviceId)) first.set(e.deviceId, e)
-      last.set(e.deviceId, e)
+    for (const s of slots) {
+      for (const m of s.moves ?? []) {
+        if (!first.has(m.deviceId)) first.set(m.deviceId, m)
+        last.set(m.deviceId, m)
+      }
     }
-    for (const [deviceId, e] of first) {
-      if (states.get(deviceId) === last.get(deviceId)!.after) states.set(deviceId, e.before)
-      else states.delete(deviceId)
+    for (const [deviceId, m] of first) {
+      if (this.states.get(deviceId) === last.get(deviceId)!.after) this.states.set(deviceId, m.before)
+      else this.states.delete(deviceId)
     }
   }
+}
+
+/** `states`: each device's decoder state, which messages move as they are read and failures put back. */
+export function createClientOrder(states: Map<string, unknown>) {
+  const order = new ClientOrder(states)
   return {
+    /** Call when a message of `clientKey` is read, before anything of it runs. */
+    enter: (clientKey: string): ClientSlot => order.enter(clientKey),
     /** Clients with messages in flight (for tests: 0 once everything has settled). */
     get size(): number {
-      return clients.size
-    },
-    /** Call when a message of `clientKey` is read, before anything of it runs. */
-    enter(clientKey: string): ClientSlot {
-      let c = clients.get(clientKey)
-      if (!c) clients.set(clientKey, (c = { last: Promise.resolve(), moved: [] }))
-      const client = c
-      const prev = client.last
-      const mine: Moved[] = []
-      return {
-        moved(deviceId, before, after) {
-          const entry = { deviceId, before, after }
-          mine.push(entry)
-          client.moved.push(entry)
-        },
-        settle<T>(work: Promise<T>): Promise<T> {
-          const outcome = (async () => {
-            let value: T
-            try {
-              value = await work
-            } finally {
-              // Even when this one failed: its outcome is not known to the device before the earlier ones'.
-              await prev
-            }
-            return value
-          })()
-          client.last = outcome
-          return outcome.then(
-            (value) => {
-              for (const e of mine) {
-                const i = client.moved.indexOf(e)
-                if (i >= 0) client.moved.splice(i, 1)
-              }
-              if (clients.get(clientKey) === client && client.last === outcome) clients.delete(clientKey)
-              return value
-            },
-            (err: unknown) => {
-              // The first failure puts every device back as before the client's oldest unacknowledged message; the
-              // client's later messages fail with it (they wait on this one) and find nothing left to put back.
-              putBack(client.moved.splice(0))
-              // Messages read from now on (the client's resends) start a fresh sequence.
-              if (clients.get(clientKey) === client) clients.delete(clientKey)
-              throw err
-            },
-          )
-        },
-      }
+      return order.clients.size
     },
   }
 }
