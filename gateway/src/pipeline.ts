@@ -227,9 +227,9 @@ export function createPipeline(deps: PipelineDeps) {
      * it (ingest/client-order.ts); rejects if it (or an earlier message of its client) could not be stored.
      */
     ingest(raw: RawMessage): Promise<IngestOutcome> {
-      const slot = clientOrder.enter(raw.clientId ?? raw.principal ?? '')
+      // Keyed by identity and connection: a device's client id is its username, an external bridge's is its own.
       // Up to its first await this runs now, as the message is read: checks, decoding and the decoder state's move.
-      return slot.settle((async (): Promise<IngestOutcome> => {
+      return clientOrder.run(`${raw.principal ?? ''}\u0000${raw.clientId ?? ''}`, async (slot): Promise<IngestOutcome> => {
         const checked = checkMessage(raw, checkCtx)
         if (checked.ok === 'ignore') return { status: 'ignored' }
         if (checked.ok === 'bridge_state') {
@@ -259,7 +259,7 @@ export function createPipeline(deps: PipelineDeps) {
           await supervisionSeen(device.id, raw.receivedAt, battery)
         }
         return outcomes.find((o) => o.status === 'accepted') ?? outcomes[0] ?? { status: 'duplicate', seq: null }
-      })())
+      })
     },
 
     /** Supervision deadlines due at `now`: silent devices, and restored devices now steady. */

@@ -15,19 +15,22 @@ function harness() {
   const order = createClientOrder(states)
   const done: string[] = []
   const failed: string[] = []
+  /** Every outcome, successes and failures alike, in the order the promises settled. */
+  const settled: string[] = []
   const read = (client: string, name: string, device: string | null) => {
-    const slot = order.enter(client)
-    if (device) {
-      const before = states.get(device)
-      const after = ((before as number | undefined) ?? 0) + 1
-      states.set(device, after)
-      slot.moved(device, before, after)
-    }
     const work = deferred()
-    void slot.settle(work.promise).then(() => void done.push(name), () => void failed.push(name))
+    void order.run(client, (slot) => {
+      if (device) {
+        const before = states.get(device)
+        const after = ((before as number | undefined) ?? 0) + 1
+        states.set(device, after)
+        slot.moved(device, before, after)
+      }
+      return work.promise
+    }).then(() => void (done.push(name), settled.push(name)), () => void (failed.push(name), settled.push(name)))
     return work
   }
-  return { states, read, done, failed, order }
+  return { states, read, done, failed, settled, order }
 }
 
 const flush = () => new Promise((r) => setImmediate(r))
@@ -115,7 +118,7 @@ describe('acknowledgements in order per client, decoder state following them', (
     m2.resolve('ok')
     await flush()
     expect(h.failed).toEqual(['m1', 'm2'])
-    expect(h.order.size).toBe(0)
+    expect([h.order.size, h.order.pending]).toEqual([0, 0])
   })
 
   it('forgets a device\'s state, rather than putting back a stale one, when another client moved it since (a device moved between bridges)', async () => {
@@ -129,7 +132,7 @@ describe('acknowledgements in order per client, decoder state following them', (
     expect(h.done).toEqual(['b1'])
     // Not 0 (before a1, which would undo b1's acknowledged reading), not 2: unknown, so the next report is read afresh.
     expect(h.states.has('seizure-base')).toBe(false)
-    expect(h.order.size).toBe(0)
+    expect([h.order.size, h.order.pending]).toEqual([0, 0])
   })
 
   it('property: acknowledged messages are a prefix of what was read, in order, and each device ends as that prefix left it', async () => {
@@ -151,8 +154,10 @@ describe('acknowledgements in order per client, decoder state following them', (
         const acked = firstFail === -1 ? messages.length : firstFail
         expect(h.done).toEqual(messages.slice(0, acked).map((_, i) => `m${i}`))
         expect(h.failed.length).toBe(messages.length - acked)
+        // Failures too settle in read order.
+        expect(h.settled).toEqual(messages.map((_, i) => `m${i}`))
         for (const d of ['d1', 'd2']) expect(h.states.get(d) ?? 0).toBe(messages.slice(0, acked).filter((m) => m.device === d).length)
-        expect(h.order.size).toBe(0)
+        expect([h.order.size, h.order.pending]).toEqual([0, 0])
       },
     ), { numRuns: 200 })
   })
@@ -186,11 +191,13 @@ describe('acknowledgements in order per client, decoder state following them', (
       await flush()
       for (const c of ['a', 'b']) {
         const mine = (l: string[]) => l.filter((x) => x.startsWith(c))
-        // Acknowledgements of one client come in read order.
+        // One client's acknowledgements come in read order. (Failures may not: a message of a failed sequence whose
+        // work is still running settles after the resends of a fresh one, which its dropped connection never sees.
+        // Within one sequence they do: the property above reads everything first, so there is only one.)
         const acked = mine(h.done)
         expect(acked).toEqual([...acked].sort((x, y) => readAt.get(x)! - readAt.get(y)!))
       }
-      expect(h.order.size).toBe(0)
+      expect([h.order.size, h.order.pending]).toEqual([0, 0])
     }), { numRuns: 500 })
   })
 })

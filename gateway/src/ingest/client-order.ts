@@ -19,8 +19,6 @@
 export interface ClientSlot {
   /** This message moved `deviceId`'s decoder state from `before` to `after` (call at once, when it is read). */
   moved(deviceId: string, before: unknown, after: unknown): void
-  /** The message's outcome, in the client's order. */
-  settle<T>(work: Promise<T>): Promise<T>
 }
 
 interface Moved {
@@ -53,6 +51,7 @@ class Slot implements ClientSlot {
     ;(this.moves ??= []).push({ deviceId, before, after })
   }
 
+  /** The message's outcome, in the client's order. */
   settle<T>(work: Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.resolve = resolve as (v: unknown) => void
@@ -76,11 +75,15 @@ class ClientOrder {
   readonly clients = new Map<string, Client>()
   constructor(private readonly states: Map<string, unknown>) {}
 
-  enter(clientKey: string): ClientSlot {
+  /** Messages read and not yet released, failed sequences included (for tests: 0 once everything has settled). */
+  pending = 0
+
+  enter(clientKey: string): Slot {
     let c = this.clients.get(clientKey)
     if (!c) this.clients.set(clientKey, (c = { key: clientKey, queue: [], failure: null }))
     const slot = new Slot(c, this)
     c.queue.push(slot)
+    this.pending++
     return slot
   }
 
@@ -88,6 +91,7 @@ class ClientOrder {
   release(c: Client): void {
     while (c.queue.length > 0 && c.queue[0]!.done) {
       const slot = c.queue.shift()!
+      this.pending--
       if (!slot.ok && !c.failure) {
         // The first failure puts every device back as before the client's oldest unacknowledged message (this one);
         // the client's later messages, read before it, fail with it. Messages read from now on (the client's
@@ -96,6 +100,8 @@ class ClientOrder {
         this.putBack([slot, ...c.queue])
         if (this.clients.get(c.key) === c) this.clients.delete(c.key)
       }
+      // A later message fails with its own error if it had one, else with the first failure's (only the message text
+      // reaches the broker, which drops the client either way).
       if (slot.ok && !c.failure) slot.resolve!(slot.value)
       else slot.reject!(slot.ok ? c.failure!.error : slot.value)
     }
@@ -123,11 +129,22 @@ class ClientOrder {
 export function createClientOrder(states: Map<string, unknown>) {
   const order = new ClientOrder(states)
   return {
-    /** Call when a message of `clientKey` is read, before anything of it runs. */
-    enter: (clientKey: string): ClientSlot => order.enter(clientKey),
+    /**
+     * One message of `clientKey`, as it is read: `work` runs at once (up to its first await, where it records the
+     * decoder states it moved), and its outcome is released in the client's order. One call, so that no message can be
+     * entered without its work and hold its client's queue for ever.
+     */
+    run<T>(clientKey: string, work: (slot: ClientSlot) => Promise<T>): Promise<T> {
+      const slot = order.enter(clientKey)
+      return slot.settle(work(slot))
+    },
     /** Clients with messages in flight (for tests: 0 once everything has settled). */
     get size(): number {
       return order.clients.size
+    },
+    /** Messages not yet released, failed sequences included (for tests: 0 once everything has settled). */
+    get pending(): number {
+      return order.pending
     },
   }
 }
