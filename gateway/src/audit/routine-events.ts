@@ -45,15 +45,18 @@ function decisionEntry(e: RoutineEvent, d: RoutineDecision, at: number): AuditEn
   return { at, kind: 'rule.decision', actor: `rule:${d.rule}`, alertId: null, deviceId: e.device, personId: d.person, eventSeq: e.seq, detail: { rule_id: d.rule, rule_version: d.version, outcome: d.outcome, reason: d.reason } }
 }
 
-/** The records a digest row stands for: per event its `event.received`, then its decisions, as they would have been written. */
-export function expandRoutine(row: AuditRecord): AuditRecord[] {
-  const out: AuditRecord[] = []
-  for (const e of (row.detail.events ?? []) as RoutineEvent[]) {
+/** The rows routine events stand for: per event its `event.received`, then its decisions, as they would have been written. */
+function* routineEntries(events: readonly RoutineEvent[]): Generator<AuditEntry> {
+  for (const e of events) {
     const at = Date.parse(e.received_at)
-    out.push({ seq: row.seq, ...receivedEntry(e, at) })
-    for (const d of e.decisions ?? []) out.push({ seq: row.seq, ...decisionEntry(e, d, at) })
+    yield receivedEntry(e, at)
+    for (const d of e.decisions ?? []) yield decisionEntry(e, d, at)
   }
-  return out
+}
+
+/** The records a digest row stands for, under the digest row's seq. */
+export function expandRoutine(row: AuditRecord): AuditRecord[] {
+  return Array.from(routineEntries((row.detail.events ?? []) as RoutineEvent[]), (entry) => ({ seq: row.seq, ...entry }))
 }
 
 /** Does an expanded record match the filter's fields (seq and paging are the caller's)? */
@@ -139,11 +142,7 @@ export function routineHolder(audit: AuditLog) {
  */
 export function writeRoutineRows(audit: AuditLog): (fx: { readonly routine: readonly RoutineEvent[] }) => void {
   return (fx) => {
-    for (const e of fx.routine) {
-      const at = Date.parse(e.received_at)
-      audit.append(receivedEntry(e, at))
-      for (const d of e.decisions ?? []) audit.append(decisionEntry(e, d, at))
-    }
+    for (const entry of routineEntries(fx.routine)) audit.append(entry)
   }
 }
 

@@ -204,11 +204,7 @@ export class GroupCommitter {
     const was = this.locked
     this.locked = null
     if (!was?.reported) return
-    try {
-      this.hooks.onUnlocked?.(Date.now() - was.since)
-    } catch (hookErr) {
-      process.emitWarning(`onUnlocked failed: ${(hookErr as Error).message}`)
-    }
+    this.callHook('onUnlocked', () => this.hooks.onUnlocked?.(Date.now() - was.since))
   }
 
   private setBusyTimeout(ms: number): void {
@@ -231,11 +227,7 @@ export class GroupCommitter {
     }, Math.min(LOCK_RETRY_MAX_MS, LOCK_RETRY_FIRST_MS * 2 ** locked.retries++))
     if (!locked.reported && now - locked.since >= (this.hooks.lockReportMs ?? 2000)) {
       locked.reported = true
-      try {
-        this.hooks.onLocked?.(now - locked.since)
-      } catch (hookErr) {
-        process.emitWarning(`onLocked failed: ${(hookErr as Error).message}`)
-      }
+      this.callHook('onLocked', () => this.hooks.onLocked?.(now - locked.since))
     }
   }
 
@@ -264,12 +256,17 @@ export class GroupCommitter {
     }
   }
 
-  /** `onUnstored`, which must not stop the group's settling (a throw here would escape setImmediate). */
+  /** `onUnstored`, which must not stop the group's settling. */
   private unstored(fx: Effects, err: unknown): void {
+    this.callHook('onUnstored', () => this.hooks.onUnstored?.(fx, err))
+  }
+
+  /** A hook that throws must not stop the committer (a throw here would escape setImmediate or a timer). */
+  private callHook(name: string, run: () => void): void {
     try {
-      this.hooks.onUnstored?.(fx, err)
+      run()
     } catch (hookErr) {
-      process.emitWarning(`onUnstored failed: ${(hookErr as Error).message}`)
+      process.emitWarning(`${name} failed: ${(hookErr as Error).message}`)
     }
   }
 
