@@ -19,7 +19,7 @@ describe('npm run bench -- --smoke', () => {
     expect(Object.keys(r.environment)).toEqual(expect.arrayContaining(['date', 'commit', 'cpu', 'cores', 'ram_gib', 'node', 'aedes', 'better_sqlite3']))
     expect(Object.keys(r.runs[0]!)).toEqual(['bare', 'gateway', 'scale', 'recovery'])
     const ids = r.figures.map((f) => f.id)
-    expect(ids).toEqual(expect.arrayContaining(['alert_soft_p50', 'alert_soft_p99', 'alert_espa_p50', 'throughput', 'fanout_last_p99', 'scale_rss', 'scale_lag_p99', 'scale_silence', 'recovery']))
+    expect(ids).toEqual(expect.arrayContaining(['alert_soft_p50', 'alert_soft_p99', 'alert_espa_p50', 'throughput', 'fanout_last_p99', 'fanout_floor_p50', 'fanout_floor_p99', 'scale_rss', 'scale_lag_p99', 'scale_silence', 'recovery']))
     for (const f of r.figures) {
       expect(Number.isFinite(f.value), f.id).toBe(true)
       if (f.target !== null) expect(typeof f.pass, f.id).toBe('boolean')

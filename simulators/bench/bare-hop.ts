@@ -1,5 +1,6 @@
-import { spawn } from 'node:child_process'
+import { fork, spawn } from 'node:child_process'
 import { join } from 'node:path'
+import { type FanoutFigure, timeFanout } from './fanout.js'
 import { Fleet } from './fleet.js'
 import type { LoadResult, MixEntry } from './fleet-protocol.js'
 import { repoRoot } from './gateway-proc.js'
@@ -20,6 +21,52 @@ export interface BareHop {
   readonly commit: Awaited<ReturnType<typeof measureCommitFloor>>
   /** One production-strength credential hash (scrypt N=2^14): what issuing, or first verifying, a device costs. */
   readonly credential: Awaited<ReturnType<typeof provisioningCost>>
+  /**
+   * Figure 3's floor: a bare `ws` server (bare-screens.ts) writing one alert frame, as large as the gateway's, to the
+   * same number of screens in the same screens process; from its first write to the last screen having it.
+   */
+  readonly fanout: FanoutFigure
+}
+
+/** Payload size of the floor's frames: the gateway's alert frames measure ~613 bytes in the bench (`fanout.frame_bytes`). */
+const FLOOR_FRAME_BYTES = 620
+
+/** Figure 3's floor on a bare `ws` server in its own process. */
+async function measureFanoutFloor(s: Scale): Promise<FanoutFigure> {
+  const server = fork(join(import.meta.dirname, 'bare-screens.ts'), [], { execArgv: ['--import', 'tsx'] })
+  const next = <T>(kind: string) => new Promise<T>((resolve, reject) => {
+    const on = (m: { kind: string }) => {
+      if (m.kind !== kind) return
+      server.off('message', on)
+      server.off('exit', exit)
+      resolve(m as T)
+    }
+    const exit = (code: number | null) => reject(new Error(`bare screens server exited (${code})`))
+    server.on('message', on)
+    server.once('exit', exit)
+  })
+  try {
+    const { port } = await next<{ port: number }>('listening')
+    const send = async (room: string) => {
+      const sent = next<{ at: number }>('sent')
+      server.send({ cmd: 'send', room, bytes: FLOOR_FRAME_BYTES })
+      return (await sent).at
+    }
+    return await timeFanout({
+      url: `ws://127.0.0.1:${port}/`, token: null, screens: s.screens, samples: s.fanoutSamples,
+      rooms: (i) => `F${i}`,
+      // As the gateway's figure: two untimed frames first.
+      warmUp: async () => {
+        for (const room of ['W0', 'W1']) {
+          await send(room)
+          await sleep(300)
+        }
+      },
+      trigger: (_i, room) => send(room),
+    })
+  } finally {
+    server.kill('SIGTERM')
+  }
 }
 
 const SITE = 'bench'
@@ -75,7 +122,8 @@ export async function measureBareHop(s: Scale): Promise<BareHop> {
     const sat: LoadResult = await fleet.load({ label: 'sat', rate: 0, window: s.window, maxInflight: s.window, durationMs: s.throughputMs, drainMs: 5000, mix })
     const commit = await measureCommitFloor(s.latencySamples, s.latencySpacingMs)
     const credential = await provisioningCost(s.name === 'smoke' ? 2 : 20)
-    return { latency: summarise(lat), throughput: sat.ackedPerSecond, throughput_lossless: sat.failed === 0 && sat.unacked === 0, commit, credential }
+    const fanout = await measureFanoutFloor(s)
+    return { latency: summarise(lat), throughput: sat.ackedPerSecond, throughput_lossless: sat.failed === 0 && sat.unacked === 0, commit, credential, fanout }
   } finally {
     sub.end()
     pub.end()

@@ -1,5 +1,4 @@
 import Database from 'better-sqlite3'
-import { fork } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -7,6 +6,7 @@ import WebSocket from 'ws'
 import { createPtyPair } from '../lib/serial-link.js'
 import { EspaPagingSystemSimulator } from '../pagers/espa-paging-system.js'
 import { benchConfig, CARER, deviceIds, ids, LEADER, SITE, type FleetShape } from './bench-config.js'
+import { type FanoutFigure, timeFanout } from './fanout.js'
 import { Fleet } from './fleet.js'
 import type { LoadResult, MixEntry } from './fleet-protocol.js'
 import { type BenchGateway, startGateway } from './gateway-proc.js'
@@ -21,7 +21,7 @@ export interface GatewayFigures {
   readonly start_ms: number
   readonly latency: { readonly soft_pager: Summary; readonly espa_first_byte: Summary; readonly espa_call_block: Summary; readonly puback: Summary; readonly background: LoadResult; readonly gateway_lag_p99_ms: number }
   readonly throughput: { readonly saturated: number; readonly sustained: number; readonly confirm: LoadResult; readonly attempts: readonly { rate: number; kept: boolean; offered: number; acked: number; acked_steady: number; ack_p99_ms: number; gateway_lag_p99_ms: number; gateway_lag_max_ms: number }[]; readonly journaled: number; readonly lossless: boolean; readonly gateway_cpu_us_per_event: number }
-  readonly fanout: { readonly screens: number; readonly last: Summary; readonly each: Summary }
+  readonly fanout: FanoutFigure
 }
 
 /**
@@ -53,40 +53,18 @@ async function warmUp(s: Scale, timed: Map<string, LiteClient>, first: number): 
 
 const publishAlarm = (c: LiteClient, id: string, n: number) => c.publishAsync(`care/${SITE}/device/${id}/event`, `{"event_id":"bench-${id}-${n}-${Date.now()}","type":"seizure_alarm","at":"${new Date().toISOString()}"}`)
 
-async function fanout(s: Scale, gw: BenchGateway, seeded: Seeded, timed: Map<string, LiteClient>): Promise<GatewayFigures['fanout']> {
-  const worker = fork(join(import.meta.dirname, 'screens-worker.ts'), [], { execArgv: ['--import', 'tsx'] })
-  const ask = <T>(cmd: object, kind: string) => new Promise<T>((resolve, reject) => {
-    const on = (m: { kind: string; message?: string }) => {
-      if (m.kind === 'error') reject(new Error(m.message))
-      else if (m.kind === kind) { worker.off('message', on); resolve(m as T) }
-    }
-    worker.on('message', on)
-    worker.send(cmd)
-  })
-  try {
-    await ask({ cmd: 'connect', url: `ws://127.0.0.1:${gw.httpPort}/ws`, token: seeded.users[LEADER], n: s.screens, concurrency: 20 }, 'connected')
-    await warmUp(s, timed, 0)
-    const sent = new Map<string, number>()
-    for (let i = 0; i < s.fanoutSamples; i++) {
+function fanout(s: Scale, gw: BenchGateway, seeded: Seeded, timed: Map<string, LiteClient>): Promise<FanoutFigure> {
+  return timeFanout({
+    url: `ws://127.0.0.1:${gw.httpPort}/ws`, token: seeded.users[LEADER]!, screens: s.screens, samples: s.fanoutSamples,
+    rooms: (i) => ids.latencyRoom(s.latencySamples + i),
+    warmUp: () => warmUp(s, timed, 0),
+    trigger: async (i) => {
       const idx = s.latencySamples + i
-      sent.set(ids.latencyRoom(idx), nowMs())
+      const t0 = nowMs()
       await publishAlarm(timed.get(ids.latency(idx))!, ids.latency(idx), 0)
-      await sleep(300)
-    }
-    await sleep(1000)
-    const { seen } = await ask<{ seen: Record<string, number[]> }>({ cmd: 'collect' }, 'seen')
-    const last: number[] = []
-    const each: number[] = []
-    for (const [room, t0] of sent) {
-      const times = seen[room] ?? []
-      if (times.length < s.screens) throw new Error(`fan-out: only ${times.length} of ${s.screens} screens saw ${room}`)
-      for (const t of times) each.push(t - t0)
-      last.push(Math.max(...times) - t0)
-    }
-    return { screens: s.screens, last: summarise(last), each: summarise(each) }
-  } finally {
-    worker.kill('SIGTERM')
-  }
+      return t0
+    },
+  })
 }
 
 /** The soft pager's screen (the carer's phone): first `notification` per room code, on the monotonic clock. */

@@ -11,7 +11,7 @@ export interface Figure {
   readonly label: string
   readonly unit: 'ms' | 'events/s' | 'MiB'
   readonly value: number
-  /** The bare hop's comparable number (latency p50/p99 or throughput), median of the same runs. */
+  /** The bare reference's comparable number (the aedes hop's latency p50/p99 or throughput; for fan-out, the bare ws floor), median of the same runs. */
   readonly bare: number
   readonly ratio: number
   /** e.g. `<= 0.5`; null when the issue sets no target. */
@@ -67,7 +67,7 @@ export function appendMarkdown(env: Environment, mode: string, runs: number, fig
     '',
     `${env.cpu}, ${env.cores} cores, ${env.ram_gib} GiB; Node ${env.node}, aedes ${env.aedes}, better-sqlite3 ${env.better_sqlite3}, ws ${env.ws}.${note ? ` ${note}` : ''}`,
     '',
-    '| figure | median | bare hop | ratio | target | |',
+    '| figure | median | bare reference | ratio | target | |',
     '|---|---|---|---|---|---|',
     ...rows,
     '',

@@ -2,19 +2,21 @@ import WebSocket from 'ws'
 import { nowMs, sleep } from './stats.js'
 
 /**
- * Dashboard screens for the fan-out figure: a forked process (not the gateway's) holding N WebSocket screens,
- * authenticated as the browser does (subprotocols `care-gateway.v1` and `bearer.<token>`). Each records when it
- * first sees each alert (by room code), on the shared monotonic clock. IPC: `{ cmd: 'connect', url, token, n }`,
- * `{ cmd: 'collect' }` → `{ kind: 'seen', seen: { [room]: number[] } }`, `{ cmd: 'close' }`.
+ * Dashboard screens for the fan-out figure (fanout.ts): a forked process (not the gateway's) holding N WebSocket
+ * screens, authenticated as the browser does (subprotocols `care-gateway.v1` and `bearer.<token>`; no token for the
+ * bare floor server). Each records when it first sees each alert (by room code), on the shared monotonic clock. IPC:
+ * `{ cmd: 'connect', url, token, n }`, `{ cmd: 'collect' }` → `{ kind: 'seen', seen: { [room]: number[] }, bytes }`
+ * (the largest timed alert payload), `{ cmd: 'close' }`.
  */
-type Cmd = { cmd: 'connect'; url: string; token: string; n: number; concurrency: number } | { cmd: 'collect' } | { cmd: 'close' }
+type Cmd = { cmd: 'connect'; url: string; token: string | null; n: number; concurrency: number } | { cmd: 'collect' } | { cmd: 'close' }
 
 const sockets: WebSocket[] = []
 const seen = new Map<string, number[]>()
+let bytes = 0
 
-function open(url: string, token: string): Promise<WebSocket> {
+function open(url: string, token: string | null): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, ['care-gateway.v1', `bearer.${token}`], { perMessageDeflate: false })
+    const ws = new WebSocket(url, token === null ? ['care-gateway.v1'] : ['care-gateway.v1', `bearer.${token}`], { perMessageDeflate: false })
     const rooms = new Set<string>()
     ws.on('message', (data: Buffer) => {
       const t = nowMs()
@@ -24,6 +26,7 @@ function open(url: string, token: string): Promise<WebSocket> {
       const room = msg.alert.room_code
       if (rooms.has(room)) return
       rooms.add(room)
+      if (data.length > bytes) bytes = data.length
       let list = seen.get(room)
       if (!list) seen.set(room, (list = []))
       list.push(t)
@@ -44,7 +47,7 @@ process.on('message', (raw) => {
       await sleep(500) // let the snapshots land before anything is timed
       process.send!({ kind: 'connected', n: sockets.length })
     } else if (c.cmd === 'collect') {
-      process.send!({ kind: 'seen', seen: Object.fromEntries(seen) })
+      process.send!({ kind: 'seen', seen: Object.fromEntries(seen), bytes })
     } else {
       for (const ws of sockets) ws.terminate()
       process.exit(0)
