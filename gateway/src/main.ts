@@ -138,7 +138,7 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
     return w ? [[d.id, { intervalMs: w.interval_s * 1000, graceMs: w.grace_s * 1000 }] as const] : []
   }))
   const supervisor = new DeviceSupervisor(windowsFor(config), clock.now())
-  const pipeline = createPipeline({ index, decoders: adapterById, supervisor, types: adapterById, repos, transact: (run, recover) => committer.submit(run, recover), newId, log: log.child({ module: 'gateway.pipeline' }), rejections: counters.rejections, lineUp: (pagerId) => pagerLines?.lineUp(pagerId) ?? true })
+  const pipeline = createPipeline({ index, decoders: adapterById, supervisor, types: adapterById, repos, transact: (run, recover, lane) => committer.submit(run, recover, lane), newId, log: log.child({ module: 'gateway.pipeline' }), rejections: counters.rejections, lineUp: (pagerId) => pagerLines?.lineUp(pagerId) ?? true })
 
   const siteIds = config.sites.map((s) => s.id)
   /** Storage is failing: a WAL sync failed (for good), or the database refuses writes (until it takes them again). */

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 import type { ConfigIndex } from './config/config-index.js'
-import type { Repositories } from './core/contracts.js'
+import type { LaneOptions, Repositories } from './core/contracts.js'
 import type { AuditKind } from './core/audit.js'
 import type { Effects } from './core/effects.js'
 import type { DeviceEvent, RawMessage } from './core/event.js'
@@ -30,7 +30,7 @@ export type IngestOutcome =
   | { readonly status: 'ignored' }
 
 /** Runs a unit of work inside the next group commit (store/group-commit.ts). */
-export type Transact = <T>(run: (fx: Effects) => T, recover?: (err: unknown, fx: Effects) => T) => Promise<T>
+export type Transact = <T>(run: (fx: Effects) => T, recover?: (err: unknown, fx: Effects) => T, lane?: LaneOptions) => Promise<T>
 
 export interface PipelineDeps {
   readonly index: ConfigIndex
@@ -252,7 +252,11 @@ export function createPipeline(deps: PipelineDeps) {
           slot.moved(device.id, before, normalised.state)
         }
         // A message with no new event (a zigbee2mqtt state report that changed nothing) still shows the device is alive.
-        const outcomes = await Promise.all(normalised.events.map((event) => deps.transact((fx) => processEvent(event, fx), (err) => recordFailure(event, err))))
+        // An alarm that pages (its alert not already open) goes ahead of routine work, unless earlier work about the same
+        // person still waits (store/commit-queue.ts). Read outside the transaction: it only decides the order.
+        const pages = (type: string) => bindings.urgent.get(type)?.get(device.id)?.some((c) => !repos.alerts.findOpenByCondition(c)) ?? false
+        const lane = (type: string) => ({ key: device.person, urgent: pages(type) })
+        const outcomes = await Promise.all(normalised.events.map((event) => deps.transact((fx) => processEvent(event, fx), (err) => recordFailure(event, err), lane(event.type))))
         // zigbee2mqtt availability "offline" is the bridge saying the device is gone, not a sign of life.
         if (!normalised.events.some((e) => e.type === 'offline')) {
           const battery = normalised.events.map((e) => e.detail?.battery).find((b) => typeof b === 'number') as number | undefined

@@ -236,7 +236,7 @@ async function throughput(s: Scale, gw: BenchGateway, fleet: Fleet, dataDir: str
 }
 
 /** One run of figures 1–3: its own gateway on a fresh copy of the seeded data directory, its own pty pair. */
-export async function measureGateway(s: Scale, opts: { cpuProfDir?: string } = {}): Promise<GatewayFigures> {
+export async function measureGateway(s: Scale, opts: { cpuProfDir?: string; loadedRate?: number } = {}): Promise<GatewayFigures> {
   const work = mkdtempSync(join(tmpdir(), 'care-gw-bench-run-'))
   const pty = await createPtyPair(join(work, 'espa'))
   const shape = mainShape(s, pty.a)
@@ -257,7 +257,7 @@ export async function measureGateway(s: Scale, opts: { cpuProfDir?: string } = {
     const lat = await latency(s, gw, seeded, fleet, timed, paging)
     const tp = await throughput(s, gw, fleet, dataDir)
     await sleep(500)
-    const loaded = await latencyUnderLoad(s, gw, seeded, fleet, timed, Math.round(0.9 * (tp.sustained || tp.saturated)))
+    const loaded = await latencyUnderLoad(s, gw, seeded, fleet, timed, opts.loadedRate ?? Math.round(0.9 * (tp.sustained || tp.saturated)))
     return { start_ms: gw.startMs, latency: lat, throughput: tp, fanout: fan, loaded }
   } finally {
     for (const c of timed?.values() ?? []) c.end()

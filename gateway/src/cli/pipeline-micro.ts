@@ -71,7 +71,7 @@ let committedAt = 0
 const committer = new GroupCommitter(db, () => void (committedAt = performance.now()), () => wal.sync(), { beforeCommit: writeRoutineDigest(repos.audit) })
 const adapters = new Map(deviceAdapters.map((a) => [a.id, a]))
 const supervisor = new DeviceSupervisor(new Map(), Date.now())
-const pipeline = createPipeline({ index, decoders: adapters, supervisor, types: adapters, repos, transact: (run, recover) => committer.submit(run, recover), newId: (p) => `${p}-${randomUUID()}`, log: pino({ level: 'warn' }), rejections: new Map(), lineUp: () => true })
+const pipeline = createPipeline({ index, decoders: adapters, supervisor, types: adapters, repos, transact: (run, recover, lane) => committer.submit(run, recover, lane), newId: (p) => `${p}-${randomUUID()}`, log: pino({ level: 'warn' }), rejections: new Map(), lineUp: () => true })
 
 let n = 0
 function raw(i: number) {

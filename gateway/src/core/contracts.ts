@@ -131,3 +131,17 @@ export interface Repositories {
   readonly suppressions: SuppressionRepository
   readonly ruleVersions: RuleVersionRepository
 }
+
+/** How a piece of work asks to be placed in the group commit (store/group-commit.ts, store/commit-queue.ts). */
+export interface LaneOptions {
+  /**
+   * Work with the same key keeps its order: urgent work never passes earlier work with its key. The pipeline uses the
+   * person the event is about, since rule state (and so the meaning of an event) is kept per person.
+   */
+  readonly key?: string
+  /**
+   * Commit ahead of the rest, in a transaction of its own, so what it pages goes out before the rest of the group
+   * is even processed (an alarm read behind thousands of routine events: issue 9, alert latency under load).
+   */
+  readonly urgent?: boolean
+}

@@ -61,7 +61,12 @@ interface ConfigShape {
 }
 
 /** Index every person's rules by the devices they watch (all the person's devices when none is named). */
-export function bindRules(config: ConfigShape): { byDevice: Map<string, RuleBinding[]>; byKey: Map<string, RuleBinding>; all: RuleBinding[] } {
+/**
+ * `urgent` maps each event type and device that an enabled high-priority `immediate` rule raises on (an alarm the
+ * moment it is read, which the group commit may put ahead of routine work: store/commit-queue.ts) to those rules'
+ * conditions. By type first: most events are of a type no such rule names, and one lookup settles them.
+ */
+export function bindRules(config: ConfigShape): { byDevice: Map<string, RuleBinding[]>; byKey: Map<string, RuleBinding>; all: RuleBinding[]; urgent: Map<string, Map<string, string[]>> } {
   const byDevice = new Map<string, RuleBinding[]>()
   const byKey = new Map<string, RuleBinding>()
   const tzOf = new Map(config.sites.map((s) => [s.id, s.timezone]))
@@ -73,7 +78,15 @@ export function bindRules(config: ConfigShape): { byDevice: Map<string, RuleBind
       byKey.set(b.conditionKey, b)
     }
   }
-  return { byDevice, byKey, all: [...byKey.values()] }
+  const urgent = new Map<string, Map<string, string[]>>()
+  for (const [deviceId, bs] of byDevice) {
+    for (const { rule, conditionKey } of bs) {
+      if (rule.kind !== 'immediate' || rule.priority !== 'high' || rule.disabled) continue
+      const byDeviceOfType = urgent.get(rule.on) ?? urgent.set(rule.on, new Map()).get(rule.on)!
+      byDeviceOfType.set(deviceId, [...(byDeviceOfType.get(deviceId) ?? []), conditionKey])
+    }
+  }
+  return { byDevice, byKey, all: [...byKey.values()], urgent }
 }
 
 function kindOf(rule: RuleConfig): RuleKind<RuleConfig, unknown> {

@@ -1,6 +1,7 @@
 import { createEffects, type Effects, mergeEffects } from '../core/effects.js'
 import { gatewayError } from '../core/errors.js'
 import type { Db } from './db.js'
+import { CommitQueue, type LaneOptions } from './commit-queue.js'
 
 /** Optional parts of a group's life. */
 export interface GroupHooks {
@@ -49,6 +50,7 @@ interface Lost {
 }
 
 interface Pending<T> {
+  readonly key: string | undefined
   readonly run: (fx: Effects) => T
   readonly recover: ((err: unknown, fx: Effects) => T) | undefined
   readonly resolve: (v: T) => void
@@ -65,6 +67,9 @@ interface Pending<T> {
  * (e.g. to journal the event as failed and audit why), so one bad event never costs the others.
  * Effects are applied only after commit, by `onCommitted`.
  *
+ * Urgent work (an alarm: `LaneOptions`) is committed first, in a transaction of its own, and its effects applied,
+ * before the rest of the turn's work runs; work with the same key as earlier waiting work keeps its place instead.
+ *
  * With `durable` (a WalSync on the database's -wal file, as in production) the group's COMMIT runs under
  * `synchronous=NORMAL` and the fdatasync runs off the event loop afterwards: effects (screens, pagers) are
  * applied right after COMMIT, and the promises resolve only once the sync has finished, so every acknowledgement
@@ -72,7 +77,7 @@ interface Pending<T> {
  * connection keeps `synchronous=FULL`, which is restored after each group.
  */
 export class GroupCommitter {
-  private pending: Pending<unknown>[] = []
+  private readonly queue = new CommitQueue<Pending<unknown>>()
   private scheduled = false
   /** While BEGIN finds the write lock taken by another process: since when, retries so far, whether reported. */
   private locked: { since: number; retries: number; reported: boolean } | null = null
@@ -120,10 +125,10 @@ export class GroupCommitter {
     this.syncMode = durable ? { normal: () => void db.exec('PRAGMA synchronous = NORMAL'), full: () => void db.exec('PRAGMA synchronous = FULL') } : null
   }
 
-  /** Run `run` inside the next group transaction; resolves after it is durably committed. */
-  submit<T>(run: (fx: Effects) => T, recover?: (err: unknown, fx: Effects) => T): Promise<T> {
+  /** Run `run` inside the next group transaction (urgent work: the one before it); resolves once durably committed. */
+  submit<T>(run: (fx: Effects) => T, recover?: (err: unknown, fx: Effects) => T, lane?: LaneOptions): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.pending.push({ run, recover, resolve, reject } as Pending<unknown>)
+      this.queue.push({ key: lane?.key, run, recover, resolve, reject } as Pending<unknown>, lane?.urgent === true)
       if (!this.scheduled) {
         this.scheduled = true
         setImmediate(() => this.flush())
@@ -133,14 +138,19 @@ export class GroupCommitter {
 
   /** Items waiting for the next commit (for metrics). */
   get backlog(): number {
-    return this.pending.length
+    return this.queue.size
   }
 
   private flush(): void {
     this.scheduled = false
-    const batch = this.pending
-    this.pending = []
-    if (batch.length === 0) return
+    const { urgent, rest } = this.queue.take()
+    // Each group commits (and its effects go out) before the next one runs; both wait while the lock is held elsewhere.
+    if (urgent.length > 0 && this.commit(urgent) === 'locked') return this.retryWhileLocked(urgent, rest)
+    if (rest.length > 0 && this.commit(rest) === 'locked') return this.retryWhileLocked([], rest)
+  }
+
+  /** One group transaction; 'locked' when BEGIN found the write lock held by another process and nothing ran. */
+  private commit(batch: Pending<unknown>[]): 'locked' | 'done' {
     const outcomes: { ok: boolean; value: unknown }[] = []
     const committed = createEffects()
     const lost: Lost = { fx: createEffects(), cause: null }
@@ -155,20 +165,17 @@ export class GroupCommitter {
       // A group that got its BEGIN restored this already; one that did not must not leave 0 for everything else.
       if (this.db.open) this.setBusyTimeout(this.busyTimeoutMs)
       const lockedOut = outcomes.length === 0 && this.db.open && /^SQLITE_BUSY/.test(String((err as { code?: unknown }).code))
-      if (lockedOut && !this.giveUpOnLock) {
-        this.retryWhileLocked(batch)
-        return
-      }
+      if (lockedOut && !this.giveUpOnLock) return 'locked'
       this.lockGone()
       const failure = gatewayError('GW_ERR_STORE_WRITE_FAILED', [(err as Error).message], {}, err)
       for (const item of batch) item.reject(failure)
       // Stopping (given up on another process's lock, or the connection closed): nothing ran, nothing to page, and
       // the store did not fail.
-      if (lockedOut || !this.db.open) return
+      if (lockedOut || !this.db.open) return 'done'
       // Nothing of the group is stored and nothing is acknowledged; what it would have paged still goes out.
       mergeEffects(committed, lost.fx)
       this.unstored(committed, err)
-      return
+      return 'done'
     } finally {
       // Not on a closed connection (a group flushed during shutdown): its rejection above must be what is reported.
       if (this.db.open) this.syncMode?.full()
@@ -184,7 +191,7 @@ export class GroupCommitter {
     if (!this.durable) {
       settle()
       this.onCommitted(committed)
-      return
+      return 'done'
     }
     // Committed (a process crash keeps it): act now, acknowledge once the disk has it. A failed sync withholds every
     // acknowledgement of the group, so devices resend and the journal's (device, event id) key drops the repeats.
@@ -197,6 +204,7 @@ export class GroupCommitter {
         for (const item of batch) item.reject(failure)
       })
     }
+    return 'done'
   }
 
   /** BEGIN got the lock (or the group failed otherwise): a later lock is a new one. */
@@ -212,11 +220,11 @@ export class GroupCommitter {
   }
 
   /**
-   * BEGIN found the write lock held by another process and nothing of the batch ran: keep the batch, first in line,
-   * and try again shortly. Nothing is rejected (devices would have to resend) and nothing is acknowledged.
+   * BEGIN found the write lock held by another process and nothing of the work ran: keep it, first in line, and try
+   * again shortly. Nothing is rejected (devices would have to resend) and nothing is acknowledged.
    */
-  private retryWhileLocked(batch: Pending<unknown>[]): void {
-    this.pending = batch.concat(this.pending)
+  private retryWhileLocked(urgent: Pending<unknown>[], rest: Pending<unknown>[]): void {
+    this.queue.requeue(urgent, rest)
     const now = Date.now()
     const locked = (this.locked ??= { since: now, retries: 0, reported: false })
     // Submissions meanwhile (the hook's included) join the batch; only this timer flushes.

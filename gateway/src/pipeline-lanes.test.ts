@@ -1,0 +1,102 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pino } from 'pino'
+import { afterEach, describe, expect, it } from 'vitest'
+import { deviceAdapters } from '../../device-adapters/src/index.js'
+import { indexConfig } from './config/config-index.js'
+import { loadConfig } from './config/load.js'
+import type { RawMessage } from './core/event.js'
+import { createPipeline } from './pipeline.js'
+import { registryContext } from './registry-context.js'
+import { createRepositories, openDatabase } from './store/index.js'
+import type { Db } from './store/db.js'
+import { GroupCommitter } from './store/group-commit.js'
+import { DeviceSupervisor } from './supervision/supervisor.js'
+
+/**
+ * Through the real pipeline and store: an event that a high-priority `immediate` rule raises on (a seizure alarm) is
+ * committed, and its alert raised, ahead of routine events read before it in the same turn, unless one of those is
+ * about the same person (rules keep state per person, so their events keep their order) or its alert is already open.
+ */
+describe('alarms ahead of routine events (issue 9: alert latency under load)', () => {
+  const dirs: string[] = []
+  let db: Db | null = null
+  afterEach(() => {
+    db?.close()
+    db = null
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
+  })
+
+  function setUp() {
+    const dir = mkdtempSync(join(tmpdir(), 'gw-lanes-'))
+    dirs.push(dir)
+    const site = 'oak-house'
+    const file = join(dir, 'config.json')
+    const person = (id: string, room: string, rules: unknown[]) => ({ id, site, room_code: room, carers: ['c-amy'], rules })
+    writeFileSync(file, JSON.stringify({
+      sites: [{ id: site }],
+      people: [
+        person('p-1', 'R1', [{ id: 'seizure', kind: 'immediate', on: 'seizure_alarm', priority: 'high', alert_class: 'SEIZURE', device: 'sz-1' }, { id: 'moving', kind: 'immediate', on: 'motion', priority: 'low', alert_class: 'MOVEMENT', device: 'pir-1' }]),
+        person('p-2', 'R2', [{ id: 'moving', kind: 'immediate', on: 'motion', priority: 'low', alert_class: 'MOVEMENT', device: 'pir-2' }]),
+        // A medium-priority immediate rule: not an alarm that goes first.
+        person('p-3', 'R3', [{ id: 'door', kind: 'immediate', on: 'seizure_alarm', priority: 'medium', alert_class: 'SEIZURE', device: 'sz-3' }]),
+      ],
+      devices: [
+        { id: 'sz-1', type: 'seizure-monitor', site, person: 'p-1' },
+        { id: 'pir-1', type: 'pir-motion', site, person: 'p-1' },
+        { id: 'pir-2', type: 'pir-motion', site, person: 'p-2' },
+        { id: 'sz-3', type: 'seizure-monitor', site, person: 'p-3' },
+      ],
+      users: [{ id: 'c-amy', role: 'carer', display_name: 'Amy' }],
+      pagers: [{ id: 'soft-amy', user: 'c-amy', protocol: 'soft' }],
+    }))
+    const index = indexConfig(loadConfig(file, registryContext))
+    db = openDatabase(join(dir, 'gateway.db'))
+    const repos = createRepositories(db)
+    const d = db
+    const journal = () => d.prepare('SELECT device_id FROM journal ORDER BY seq').pluck().all() as string[]
+    // What had been committed when each group's effects went out: the alarm's page must not wait for the rest.
+    const raisedWhen: string[][] = []
+    const committer = new GroupCommitter(db, (fx) => { if (fx.alertsChanged.size) raisedWhen.push(journal()) })
+    const adapters = new Map(deviceAdapters.map((a) => [a.id, a]))
+    const pipeline = createPipeline({
+      index, decoders: adapters, types: adapters, repos, supervisor: new DeviceSupervisor(new Map(), Date.now()), rejections: new Map(),
+      transact: (run, recover, lane) => committer.submit(run, recover, lane),
+      newId: (p) => `${p}-${Math.random().toString(36).slice(2)}`, log: pino({ level: 'silent' }), lineUp: () => true,
+    })
+    let n = 0
+    const event = (device: string, type: string): RawMessage => ({
+      transport: 'mqtt', topic: `care/${site}/device/${device}/event`, principal: device, clientId: device, receivedAt: Date.now(),
+      payload: Buffer.from(JSON.stringify({ event_id: `e-${n++}`, type, at: new Date().toISOString() })),
+    })
+    return { pipeline, journal, raisedWhen, event }
+  }
+
+  it('a seizure alarm read after other people\'s motion is journaled and raised first', async () => {
+    const { pipeline, journal, raisedWhen, event } = setUp()
+    await Promise.all([pipeline.ingest(event('pir-2', 'motion')), pipeline.ingest(event('pir-2', 'heartbeat')), pipeline.ingest(event('sz-1', 'seizure_alarm'))])
+    expect(journal()).toEqual(['sz-1', 'pir-2', 'pir-2'])
+    // The alarm's alert went out when only the alarm was committed (pir-2's motion raised a low-priority alert later).
+    expect(raisedWhen[0]).toEqual(['sz-1'])
+  })
+
+  it('keeps the order of events about the same person: motion in p-1\'s room, then p-1\'s alarm', async () => {
+    const { pipeline, journal, event } = setUp()
+    await Promise.all([pipeline.ingest(event('pir-2', 'motion')), pipeline.ingest(event('pir-1', 'motion')), pipeline.ingest(event('sz-1', 'seizure_alarm'))])
+    expect(journal()).toEqual(['pir-2', 'pir-1', 'sz-1'])
+  })
+
+  it('an alarm whose alert is already open pages nobody and keeps its place', async () => {
+    const { pipeline, journal, event } = setUp()
+    await pipeline.ingest(event('sz-1', 'seizure_alarm'))
+    await Promise.all([pipeline.ingest(event('pir-2', 'heartbeat')), pipeline.ingest(event('sz-1', 'seizure_alarm'))])
+    expect(journal()).toEqual(['sz-1', 'pir-2', 'sz-1'])
+  })
+
+  it('only high-priority immediate rules go first: a medium-priority one keeps its place', async () => {
+    const { pipeline, journal, event } = setUp()
+    await Promise.all([pipeline.ingest(event('pir-2', 'heartbeat')), pipeline.ingest(event('sz-3', 'seizure_alarm'))])
+    expect(journal()).toEqual(['pir-2', 'sz-3'])
+  })
+})
