@@ -7,11 +7,13 @@ import { deviceAdapters } from '../../device-adapters/src/index.js'
 import { indexConfig } from './config/config-index.js'
 import { loadConfig } from './config/load.js'
 import type { RawMessage } from './core/event.js'
+import { createCommands } from './commands.js'
 import { createPipeline } from './pipeline.js'
 import { registryContext } from './registry-context.js'
 import { createRepositories, openDatabase } from './store/index.js'
 import type { Db } from './store/db.js'
 import { GroupCommitter } from './store/group-commit.js'
+import { setSuppression } from './suppression/suppressions.js'
 import { DeviceSupervisor } from './supervision/supervisor.js'
 
 /**
@@ -41,14 +43,17 @@ describe('alarms ahead of routine events (issue 9: alert latency under load)', (
         person('p-2', 'R2', [{ id: 'moving', kind: 'immediate', on: 'motion', priority: 'low', alert_class: 'MOVEMENT', device: 'pir-2' }]),
         // A medium-priority immediate rule: not an alarm that goes first.
         person('p-3', 'R3', [{ id: 'door', kind: 'immediate', on: 'seizure_alarm', priority: 'medium', alert_class: 'SEIZURE', device: 'sz-3' }]),
+        // Switched off: raises nothing, so it pages nobody.
+        person('p-4', 'R4', [{ id: 'seizure', kind: 'immediate', on: 'seizure_alarm', priority: 'high', alert_class: 'SEIZURE', device: 'sz-4', disabled: true }]),
       ],
       devices: [
         { id: 'sz-1', type: 'seizure-monitor', site, person: 'p-1' },
         { id: 'pir-1', type: 'pir-motion', site, person: 'p-1' },
         { id: 'pir-2', type: 'pir-motion', site, person: 'p-2' },
         { id: 'sz-3', type: 'seizure-monitor', site, person: 'p-3' },
+        { id: 'sz-4', type: 'seizure-monitor', site, person: 'p-4' },
       ],
-      users: [{ id: 'c-amy', role: 'carer', display_name: 'Amy' }],
+      users: [{ id: 'c-amy', role: 'carer', display_name: 'Amy' }, { id: 'tl-bob', role: 'team_leader', display_name: 'Bob' }],
       pagers: [{ id: 'soft-amy', user: 'c-amy', protocol: 'soft' }],
     }))
     const index = indexConfig(loadConfig(file, registryContext))
@@ -65,12 +70,15 @@ describe('alarms ahead of routine events (issue 9: alert latency under load)', (
       transact: (run, recover, lane) => committer.submit(run, recover, lane),
       newId: (p) => `${p}-${Math.random().toString(36).slice(2)}`, log: pino({ level: 'silent' }), lineUp: () => true,
     })
+    // As main.ts wires them: commands carry no lane, so they may be about anyone.
+    const commands = createCommands({ index, repos, transact: (run, recover) => committer.submit(run, recover), lifecycle: pipeline.lifecycle, suppressionDeps: pipeline.suppressionDeps })
+    const decisions = () => d.prepare("SELECT json_extract(detail, '$.outcome') FROM audit WHERE kind = 'rule.decision' AND actor = 'rule:seizure' ORDER BY seq").pluck().all()
     let n = 0
     const event = (device: string, type: string): RawMessage => ({
       transport: 'mqtt', topic: `care/${site}/device/${device}/event`, principal: device, clientId: device, receivedAt: Date.now(),
       payload: Buffer.from(JSON.stringify({ event_id: `e-${n++}`, type, at: new Date().toISOString() })),
     })
-    return { pipeline, journal, raisedWhen, event }
+    return { pipeline, journal, raisedWhen, event, commands, committer, decisions }
   }
 
   it('a seizure alarm read after other people\'s motion is journaled and raised first', async () => {
@@ -92,6 +100,20 @@ describe('alarms ahead of routine events (issue 9: alert latency under load)', (
     await pipeline.ingest(event('sz-1', 'seizure_alarm'))
     await Promise.all([pipeline.ingest(event('pir-2', 'heartbeat')), pipeline.ingest(event('sz-1', 'seizure_alarm'))])
     expect(journal()).toEqual(['sz-1', 'pir-2', 'sz-1'])
+  })
+
+  it('an alarm read just after a carer ended its person\'s suppression waits for that to commit, and is raised', async () => {
+    const { pipeline, commands, committer, decisions, event } = setUp()
+    const now = Date.now()
+    const s = await committer.submit(() => setSuppression(pipeline.suppressionDeps, { kind: 'away', scope: 'person', target: 'p-1', reason: 'home visit', setBy: 'user:tl-bob', expiresAt: now + 3_600_000, personId: 'p-1', deviceId: null }, now))
+    await Promise.all([commands.unsuppress('tl-bob', s.id, Date.now()), pipeline.ingest(event('sz-1', 'seizure_alarm'))])
+    expect(decisions()).toEqual(['raise'])
+  })
+
+  it('a disabled high-priority rule pages nobody: its device\'s alarm keeps its place', async () => {
+    const { pipeline, journal, event } = setUp()
+    await Promise.all([pipeline.ingest(event('pir-2', 'heartbeat')), pipeline.ingest(event('sz-4', 'seizure_alarm'))])
+    expect(journal()).toEqual(['pir-2', 'sz-4'])
   })
 
   it('only high-priority immediate rules go first: a medium-priority one keeps its place', async () => {

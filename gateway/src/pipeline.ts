@@ -7,6 +7,7 @@ import type { DeviceEvent, RawMessage } from './core/event.js'
 import { type GatewayError, gatewayError } from './core/errors.js'
 import { checkMessage } from './ingest/check-message.js'
 import { createClientOrder } from './ingest/client-order.js'
+import { commitLane } from './ingest/commit-lane.js'
 import { advanceDue, type LifecycleDeps, raiseAlert, sourceCleared } from './lifecycle/alert-service.js'
 import type { StepTarget } from './routing/escalation-config.js'
 import { ladderFor, stepRecipients } from './routing/ladder.js'
@@ -252,11 +253,9 @@ export function createPipeline(deps: PipelineDeps) {
           slot.moved(device.id, before, normalised.state)
         }
         // A message with no new event (a zigbee2mqtt state report that changed nothing) still shows the device is alive.
-        // An alarm that pages (its alert not already open) goes ahead of routine work, unless earlier work about the same
-        // person still waits (store/commit-queue.ts). Read outside the transaction: it only decides the order.
-        const pages = (type: string) => bindings.urgent.get(type)?.get(device.id)?.some((c) => !repos.alerts.findOpenByCondition(c)) ?? false
-        const lane = (type: string) => ({ key: device.person, urgent: pages(type) })
-        const outcomes = await Promise.all(normalised.events.map((event) => deps.transact((fx) => processEvent(event, fx), (err) => recordFailure(event, err), lane(event.type))))
+        // An alarm that will page goes ahead of routine work (ingest/commit-lane.ts), decided before anything is submitted.
+        const lanes = normalised.events.map((e) => commitLane(bindings.urgent, (c) => repos.alerts.findOpenByCondition(c) !== null, device.id, device.person, e.type))
+        const outcomes = await Promise.all(normalised.events.map((event, i) => deps.transact((fx) => processEvent(event, fx), (err) => recordFailure(event, err), lanes[i])))
         // zigbee2mqtt availability "offline" is the bridge saying the device is gone, not a sign of life.
         if (!normalised.events.some((e) => e.type === 'offline')) {
           const battery = normalised.events.map((e) => e.detail?.battery).find((b) => typeof b === 'number') as number | undefined

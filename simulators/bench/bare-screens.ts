@@ -1,7 +1,6 @@
 import { createServer } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer } from 'ws'
-import { textFrame } from '../../gateway/src/http/ws-frame.js'
 import { nowMs } from './stats.js'
 
 /**
@@ -23,7 +22,17 @@ http.on('upgrade', (req, socket, head) => wss.handleUpgrade(req, socket, head, (
 }))
 http.listen(0, '127.0.0.1', () => process.send!({ kind: 'listening', port: (http.address() as { port: number }).port }))
 
-/** The gateway's alert message shape, padded to the size of the gateway's own frames. */
+/**
+ * An unmasked text frame, built once (RFC 6455 §5.2: FIN + opcode 1; 7-bit length, or 126 and 16 bits). Written here
+ * rather than imported: simulators share no code with the gateway (test/architecture.test.ts).
+ */
+function textFrame(text: string): Buffer {
+  const payload = Buffer.from(text, 'utf8')
+  const header = payload.length < 126 ? Buffer.from([0x81, payload.length]) : Buffer.from([0x81, 126, payload.length >> 8, payload.length & 0xff])
+  return Buffer.concat([header, payload])
+}
+
+/** The gateway's alert message shape, padded to the size of the gateway's own frames (under 64 KiB). */
 function alertText(room: string, bytes: number): string {
   const head = `{"type":"alert","alert":{"room_code":"${room}","pad":"`
   return `${head}${'x'.repeat(Math.max(0, bytes - head.length - 3))}"}}`
@@ -37,7 +46,7 @@ process.on('message', (raw) => {
   }
   const frame = textFrame(alertText(m.room, m.bytes))
   const at = nowMs()
-  for (const s of sockets) s.write(frame.wire)
+  for (const s of sockets) s.write(frame)
   process.send!({ kind: 'sent', at })
 })
 process.on('disconnect', () => process.exit(0))

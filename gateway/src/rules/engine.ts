@@ -60,11 +60,11 @@ interface ConfigShape {
   readonly devices: readonly { id: string; person: string }[]
 }
 
-/** Index every person's rules by the devices they watch (all the person's devices when none is named). */
 /**
- * `urgent` maps each event type and device that an enabled high-priority `immediate` rule raises on (an alarm the
- * moment it is read, which the group commit may put ahead of routine work: store/commit-queue.ts) to those rules'
- * conditions. By type first: most events are of a type no such rule names, and one lookup settles them.
+ * Index every person's rules by the devices they watch (all the person's devices when none is named). `urgent` maps
+ * each event type and device that an enabled high-priority `immediate` rule raises on (an alarm the moment it is read,
+ * which the group commit may put ahead of routine work: ingest/commit-lane.ts) to those rules' conditions; by type
+ * first, since most events are of a type no such rule names and one lookup settles them.
  */
 export function bindRules(config: ConfigShape): { byDevice: Map<string, RuleBinding[]>; byKey: Map<string, RuleBinding>; all: RuleBinding[]; urgent: Map<string, Map<string, string[]>> } {
   const byDevice = new Map<string, RuleBinding[]>()

@@ -1,19 +1,21 @@
-import type { LaneOptions } from '../core/contracts.js'
+/** What the queue needs of a piece of work: its `LaneOptions.key` (core/contracts.ts), if it has one. */
+interface Keyed { readonly key?: string | undefined }
 
-export type { LaneOptions }
+/** Must `urgent` wait behind `earlier`? Work without a key may be about anyone (a command, a configuration change). */
+const mustWait = (urgent: Keyed, earlier: Keyed) => earlier.key === undefined || urgent.key === undefined || earlier.key === urgent.key
 
 /**
- * The group committer's waiting work, in two lanes. Urgent work goes ahead of everything else unless earlier work
- * with the same key is still waiting, in which case it waits in order behind it like any other work.
+ * The group committer's waiting work (store/group-commit.ts), in two lanes. Urgent work (`LaneOptions.urgent`) goes
+ * ahead of everything else unless earlier waiting work may be about the same person: work with its key, or work
+ * without a key at all. Then it waits in order behind it like any other work.
  */
-export class CommitQueue<T extends { readonly key?: string | undefined }> {
+export class CommitQueue<T extends Keyed> {
   private urgent: T[] = []
   private rest: T[] = []
 
   push(item: T, urgent: boolean): void {
-    // Urgent work is rare (an alarm that pages): looking through the rest for its key then costs less than keeping an
-    // index of every routine event's key.
-    if (urgent && (item.key === undefined || !this.rest.some((x) => x.key === item.key))) this.urgent.push(item)
+    // Urgent work is rare (an alarm that pages): looking through the rest then costs less than indexing every key.
+    if (urgent && !this.rest.some((x) => mustWait(item, x))) this.urgent.push(item)
     else this.rest.push(item)
   }
 
@@ -25,10 +27,16 @@ export class CommitQueue<T extends { readonly key?: string | undefined }> {
     return taken
   }
 
-  /** Work taken but not committed (the write lock was held elsewhere) goes back ahead of what came since, in order. */
+  /**
+   * Work taken but not committed (the write lock was held elsewhere) goes back ahead of what came since, in order.
+   * Urgent work that came since and may not pass the work put back moves behind it, ahead of the rest that came since
+   * (which arrived after it, or it would not have been urgent).
+   */
   requeue(urgent: readonly T[], rest: readonly T[]): void {
-    this.urgent = [...urgent, ...this.urgent]
-    this.rest = [...rest, ...this.rest]
+    const since = this.urgent
+    const held = since.filter((u) => rest.some((x) => mustWait(u, x)))
+    this.urgent = [...urgent, ...since.filter((u) => !held.includes(u))]
+    this.rest = [...rest, ...held, ...this.rest]
   }
 
   get size(): number {

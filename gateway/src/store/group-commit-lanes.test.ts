@@ -2,7 +2,7 @@ import Database from 'better-sqlite3'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { Effects } from '../core/effects.js'
 import { type Db, openDatabase } from './db.js'
 import { GroupCommitter } from './group-commit.js'
@@ -74,5 +74,64 @@ describe('GroupCommitter lanes', () => {
     // p1's alarm may not pass p1's heartbeat, which was waiting for the lock before it.
     expect(log).toEqual(['run alarm', 'committed alarm: on disk alarm', 'run hb1', 'run alarm-p1', 'committed hb1,alarm-p1: on disk alarm,hb1,alarm-p1'])
     other.close()
+  })
+
+  it('the lock taken by another process between the two transactions: the alarm is settled once, the rest waits', async () => {
+    const other = new Database(join(dir, 'gateway.db'))
+    const c = new GroupCommitter(db, (fx) => {
+      log.push(`committed ${[...fx.alertsChanged].join(',')}`)
+      if (fx.alertsChanged.has('alarm')) other.exec('BEGIN IMMEDIATE')
+    })
+    let alarmSettled = 0
+    const alarm = c.submit(item('alarm'), undefined, { key: 'p2', urgent: true }).then((v) => (alarmSettled++, v))
+    const hb = c.submit(item('hb'), undefined, { key: 'p1' })
+    await alarm
+    await new Promise((r) => setTimeout(r, 30))
+    expect(log).toEqual(['run alarm', 'committed alarm'])
+    other.exec('COMMIT')
+    expect(await hb).toBe('hb')
+    expect(log).toEqual(['run alarm', 'committed alarm', 'run hb', 'committed hb'])
+    expect(alarmSettled).toBe(1)
+    other.close()
+  })
+
+  it('when the alarm group\'s effects throw, the rest (already taken) is still committed and settled', async () => {
+    const c = new GroupCommitter(db, (fx) => {
+      if (fx.alertsChanged.has('alarm')) throw new Error('a bug in the screens')
+    })
+    const thrown: unknown[] = []
+    const onThrow = (e: unknown) => thrown.push(e)
+    process.prependListener('uncaughtException', onThrow)
+    try {
+      const hb = c.submit(item('hb'), undefined, { key: 'p1' })
+      const alarm = c.submit(item('alarm'), undefined, { key: 'p2', urgent: true })
+      expect(await Promise.all([hb, alarm])).toEqual(['hb', 'alarm'])
+      expect(committedActors()).toEqual(['alarm', 'hb'])
+    } finally {
+      process.removeListener('uncaughtException', onThrow)
+    }
+    expect(thrown.map((e) => (e as Error).message)).toEqual(['a bug in the screens'])
+  })
+
+  it('work submitted by the alarm group\'s effects, then the lock: one retry is pending, not two', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate'] })
+    const other = new Database(join(dir, 'gateway.db'))
+    try {
+      const c: GroupCommitter = new GroupCommitter(db, (fx) => {
+        if (!fx.alertsChanged.has('alarm')) return
+        void c.submit(() => 'outage row') // as unstored routing records an outage from its hook
+        other.exec('BEGIN IMMEDIATE')
+      })
+      void c.submit(item('alarm'), undefined, { key: 'p2', urgent: true })
+      void c.submit(item('hb'), undefined, { key: 'p1' })
+      vi.advanceTimersToNextTimer() // the flush: the alarm commits, its hook submits and takes the lock; the rest is locked
+      expect(log).toEqual(['run alarm'])
+      expect(c.backlog).toBe(2)
+      expect(vi.getTimerCount()).toBe(1)
+      other.exec('ROLLBACK')
+    } finally {
+      other.close()
+      vi.useRealTimers()
+    }
   })
 })

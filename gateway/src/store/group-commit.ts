@@ -1,7 +1,8 @@
 import { createEffects, type Effects, mergeEffects } from '../core/effects.js'
 import { gatewayError } from '../core/errors.js'
 import type { Db } from './db.js'
-import { CommitQueue, type LaneOptions } from './commit-queue.js'
+import type { LaneOptions } from '../core/contracts.js'
+import { CommitQueue } from './commit-queue.js'
 
 /** Optional parts of a group's life. */
 export interface GroupHooks {
@@ -79,6 +80,8 @@ interface Pending<T> {
 export class GroupCommitter {
   private readonly queue = new CommitQueue<Pending<unknown>>()
   private scheduled = false
+  /** The flush `submit` scheduled; replaced by the retry timer while the lock is held elsewhere (one chain only). */
+  private immediate: NodeJS.Immediate | null = null
   /** While BEGIN finds the write lock taken by another process: since when, retries so far, whether reported. */
   private locked: { since: number; retries: number; reported: boolean } | null = null
   private lockRetry: NodeJS.Timeout | null = null
@@ -131,7 +134,10 @@ export class GroupCommitter {
       this.queue.push({ key: lane?.key, run, recover, resolve, reject } as Pending<unknown>, lane?.urgent === true)
       if (!this.scheduled) {
         this.scheduled = true
-        setImmediate(() => this.flush())
+        this.immediate = setImmediate(() => {
+          this.immediate = null
+          this.flush()
+        })
       }
     })
   }
@@ -145,8 +151,14 @@ export class GroupCommitter {
     this.scheduled = false
     const { urgent, rest } = this.queue.take()
     // Each group commits (and its effects go out) before the next one runs; both wait while the lock is held elsewhere.
-    if (urgent.length > 0 && this.commit(urgent) === 'locked') return this.retryWhileLocked(urgent, rest)
-    if (rest.length > 0 && this.commit(rest) === 'locked') return this.retryWhileLocked([], rest)
+    let first: 'locked' | 'done' = 'done'
+    try {
+      if (urgent.length > 0) first = this.commit(urgent)
+    } finally {
+      // Also when the urgent group's effects threw: the rest was taken and must still be committed and settled.
+      if (first === 'locked') this.retryWhileLocked(urgent, rest)
+      else if (rest.length > 0 && this.commit(rest) === 'locked') this.retryWhileLocked([], rest)
+    }
   }
 
   /** One group transaction; 'locked' when BEGIN found the write lock held by another process and nothing ran. */
@@ -227,7 +239,11 @@ export class GroupCommitter {
     this.queue.requeue(urgent, rest)
     const now = Date.now()
     const locked = (this.locked ??= { since: now, retries: 0, reported: false })
-    // Submissions meanwhile (the hook's included) join the batch; only this timer flushes.
+    // Submissions meanwhile (the hook's included) join the batch; only this timer flushes. Work the urgent group's
+    // effects submitted has scheduled a flush of its own: that one is dropped, or two chains would retry.
+    if (this.immediate) clearImmediate(this.immediate)
+    this.immediate = null
+    if (this.lockRetry) clearTimeout(this.lockRetry)
     this.scheduled = true
     this.lockRetry = setTimeout(() => {
       this.lockRetry = null
