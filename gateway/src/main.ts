@@ -12,6 +12,7 @@ import { indexConfig } from './config/config-index.js'
 import { lintConfig } from './config/lint.js'
 import { loadConfig } from './config/load.js'
 import { type GatewayOptions, parseOptions } from './config/options.js'
+import { AUDIT_ONLY } from './core/contracts.js'
 import { systemClock, type Clock } from './core/clock.js'
 import { isGatewayError } from './core/errors.js'
 import { createApi } from './http/api.js'
@@ -77,7 +78,6 @@ export interface RunningGateway {
   readonly tls: boolean
   stop(): Promise<void>
 }
-
 export { registryContext }
 
 /** What an in-process test may put in place of the real thing (only what cannot be made to fail for real here). */
@@ -197,7 +197,7 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
   // Late-bound: the broker starts after the HTTP server.
   let deviceBroker = { stats: (): Record<string, number> => ({}), refreshSites: () => undefined as void }
   // Every refusal audited; identical ones from an unidentified actor folded to one row a minute.
-  const refused = createRefusalAuditor({ now: () => clock.now(), log, append: (at, actor, detail) => committer.submit(() => repos.audit.append({ at, kind: 'access.refused', actor, detail })) })
+  const refused = createRefusalAuditor({ now: () => clock.now(), log, append: (at, actor, detail) => committer.submit(() => repos.audit.append({ at, kind: 'access.refused', actor, detail }), undefined, AUDIT_ONLY) })
 
   // Configuration changes from the web app and API, applied without a restart (compose/config-apply.ts).
   const configStore = createConfigStore({ repo: configRepo, ctx: registryContext, audit: repos.audit, transact: (run) => committer.submit(run), now: () => clock.now() }, startup.active)

@@ -78,7 +78,8 @@ describe('alarms ahead of routine events (issue 9: alert latency under load)', (
       transport: 'mqtt', topic: `care/${site}/device/${device}/event`, principal: device, clientId: device, receivedAt: Date.now(),
       payload: Buffer.from(JSON.stringify({ event_id: `e-${n++}`, type, at: new Date().toISOString() })),
     })
-    return { pipeline, journal, raisedWhen, event, commands, committer, decisions }
+    const audited = (kinds: string[]) => d.prepare(`SELECT kind FROM audit WHERE kind IN (${kinds.map(() => '?').join(',')}) ORDER BY seq`).pluck().all(...kinds) as string[]
+    return { pipeline, journal, raisedWhen, event, commands, committer, decisions, audited }
   }
 
   it('a seizure alarm read after other people\'s motion is journaled and raised first', async () => {
@@ -108,6 +109,17 @@ describe('alarms ahead of routine events (issue 9: alert latency under load)', (
     const s = await committer.submit(() => setSuppression(pipeline.suppressionDeps, { kind: 'away', scope: 'person', target: 'p-1', reason: 'home visit', setBy: 'user:tl-bob', expiresAt: now + 3_600_000, personId: 'p-1', deviceId: null }, now))
     await Promise.all([commands.unsuppress('tl-bob', s.id, Date.now()), pipeline.ingest(event('sz-1', 'seizure_alarm'))])
     expect(decisions()).toEqual(['raise'])
+  })
+
+  it('an audit row about nobody\'s rules (a rejected message) read before the alarm does not hold it back', async () => {
+    const { pipeline, event, audited } = setUp()
+    const garbage: RawMessage = { ...event('pir-2', 'motion'), payload: Buffer.from('{"type":') }
+    const [rejected] = await Promise.all([pipeline.ingest(garbage), pipeline.ingest(event('sz-1', 'seizure_alarm'))])
+    expect(rejected.status).toBe('rejected')
+    // Every row of the alarm's alert first, the rejection's row after them.
+    const kinds = audited(['input.rejected', 'alert.transition'])
+    expect(kinds.indexOf('input.rejected')).toBe(kinds.length - 1)
+    expect(kinds.length).toBeGreaterThan(1)
   })
 
   it('a disabled high-priority rule pages nobody: its device\'s alarm keeps its place', async () => {

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 import type { ConfigIndex } from './config/config-index.js'
-import type { LaneOptions, Repositories } from './core/contracts.js'
+import { AUDIT_ONLY, type LaneOptions, type Repositories } from './core/contracts.js'
 import type { AuditKind } from './core/audit.js'
 import type { Effects } from './core/effects.js'
 import type { DeviceEvent, RawMessage } from './core/event.js'
@@ -144,7 +144,7 @@ export function createPipeline(deps: PipelineDeps) {
         detail: { code: error.code, reason: error.message, topic: raw.topic, bytes: raw.payload.length, client_id: raw.clientId, payload_head_hex: raw.payload.subarray(0, 64).toString('hex') },
       })
       return { status: 'rejected', error } as const
-    })
+    }, undefined, AUDIT_ONLY)
   }
 
   /** Fold a rule step into state, its deadline, audit and (for `raise`) the alert lifecycle. */
@@ -368,7 +368,7 @@ export function createPipeline(deps: PipelineDeps) {
     /** A message from a non-MQTT source that could not be used (an unmapped panel call address). */
     rejectInput(source: string, deviceId: string | null, error: GatewayError, detail: Record<string, unknown>, now: number): Promise<void> {
       deps.rejections.set(error.code, (deps.rejections.get(error.code) ?? 0) + 1)
-      return deps.transact(() => void repos.audit.append({ at: now, kind: 'input.rejected', actor: source, deviceId, detail: { code: error.code, reason: error.message, ...detail } }))
+      return deps.transact(() => void repos.audit.append({ at: now, kind: 'input.rejected', actor: source, deviceId, detail: { code: error.code, reason: error.message, ...detail } }), undefined, AUDIT_ONLY)
     },
 
     /** A frame sent to or received from a paging line that belongs to a page: into the audit trail as hex. */
@@ -376,7 +376,7 @@ export function createPipeline(deps: PipelineDeps) {
       return deps.transact(() => {
         const n = notificationId ? repos.notifications.get(notificationId) : null
         repos.audit.append({ at: now, kind: 'pager.frame', actor: `line:${lineId}`, alertId: n?.alertId ?? null, detail: { line: lineId, direction, hex: bytes.toString('hex'), notification_id: notificationId, what } })
-      })
+      }, undefined, AUDIT_ONLY)
     },
 
     /** Give every clock-driven rule (expected event missing, inactivity) its deadline if it has none. */

@@ -135,8 +135,9 @@ export interface Repositories {
 /** How a piece of work asks to be placed in the group commit (store/group-commit.ts, store/commit-queue.ts). */
 export interface LaneOptions {
   /**
-   * Work with the same key keeps its order: urgent work never passes earlier work with its key. The pipeline uses the
-   * person the event is about, since rule state (and so the meaning of an event) is kept per person.
+   * Work with the same key keeps its order: urgent work never passes earlier work with its key, nor work without one
+   * (it may be about anyone). The pipeline uses the person the event is about, since rule state (and so the meaning of
+   * an event) is kept per person. Urgent work must have a key.
    */
   readonly key?: string
   /**
@@ -145,3 +146,9 @@ export interface LaneOptions {
    */
   readonly urgent?: boolean
 }
+
+/**
+ * The lane of work that only appends an audit row about nobody's rules (a pager line's frame, refused input or
+ * access): it never holds an alarm back, as work without a key would. An empty key, which no person has.
+ */
+export const AUDIT_ONLY: LaneOptions = Object.freeze({ key: '' })

@@ -2,7 +2,7 @@
 interface Keyed { readonly key?: string | undefined }
 
 /** Must `urgent` wait behind `earlier`? Work without a key may be about anyone (a command, a configuration change). */
-const mustWait = (urgent: Keyed, earlier: Keyed) => earlier.key === undefined || urgent.key === undefined || earlier.key === urgent.key
+const mustWait = (urgent: Keyed, earlier: Keyed) => earlier.key === undefined || earlier.key === urgent.key
 
 /**
  * The group committer's waiting work (store/group-commit.ts), in two lanes. Urgent work (`LaneOptions.urgent`) goes
@@ -15,7 +15,8 @@ export class CommitQueue<T extends Keyed> {
 
   push(item: T, urgent: boolean): void {
     // Urgent work is rare (an alarm that pages): looking through the rest then costs less than indexing every key.
-    if (urgent && !this.rest.some((x) => mustWait(item, x))) this.urgent.push(item)
+    // Urgent work without a key could be about anyone: it goes with the rest.
+    if (urgent && item.key !== undefined && !this.rest.some((x) => mustWait(item, x))) this.urgent.push(item)
     else this.rest.push(item)
   }
 

@@ -152,13 +152,21 @@ export class GroupCommitter {
     const { urgent, rest } = this.queue.take()
     // Each group commits (and its effects go out) before the next one runs; both wait while the lock is held elsewhere.
     let first: 'locked' | 'done' = 'done'
+    let thrown: { err: unknown } | null = null
     try {
       if (urgent.length > 0) first = this.commit(urgent)
-    } finally {
-      // Also when the urgent group's effects threw: the rest was taken and must still be committed and settled.
+    } catch (err) {
+      // The urgent group's effects threw (a bug): the rest was taken, and must still be committed and settled first.
+      thrown = { err }
+    }
+    try {
       if (first === 'locked') this.retryWhileLocked(urgent, rest)
       else if (rest.length > 0 && this.commit(rest) === 'locked') this.retryWhileLocked([], rest)
+    } catch (err) {
+      if (thrown) process.emitWarning(`the urgent group's effects failed: ${(thrown.err as Error)?.message}`)
+      throw err
     }
+    if (thrown) throw thrown.err
   }
 
   /** One group transaction; 'locked' when BEGIN found the write lock held by another process and nothing ran. */
