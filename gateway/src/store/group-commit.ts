@@ -68,8 +68,9 @@ interface Pending<T> {
  * (e.g. to journal the event as failed and audit why), so one bad event never costs the others.
  * Effects are applied only after commit, by `onCommitted`.
  *
- * Urgent work (an alarm: `LaneOptions`) is committed first, in a transaction of its own, and its effects applied,
- * before the rest of the turn's work runs; work with the same key as earlier waiting work keeps its place instead.
+ * Urgent work (an alarm that pages: `LaneOptions`) is committed first, in a transaction of its own, and its effects
+ * applied, before the rest of the turn's work runs, unless earlier waiting work may concern the same person (the same
+ * key, or none): then it keeps its place (store/commit-queue.ts). Both transactions share one WAL sync.
  *
  * With `durable` (a WalSync on the database's -wal file, as in production) the group's COMMIT runs under
  * `synchronous=NORMAL` and the fdatasync runs off the event loop afterwards: effects (screens, pagers) are
