@@ -1,20 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { pino } from 'pino'
-import { afterEach, describe, expect, it } from 'vitest'
-import { deviceAdapters } from '../../device-adapters/src/index.js'
-import { indexConfig } from './config/config-index.js'
-import { loadConfig } from './config/load.js'
-import type { RawMessage } from './core/event.js'
+import { describe, expect, it } from 'vitest'
 import { createCommands } from './commands.js'
-import { createPipeline } from './pipeline.js'
-import { registryContext } from './registry-context.js'
-import { createRepositories, openDatabase } from './store/index.js'
+import type { RawMessage } from './core/event.js'
+import { pipelineOverStore } from '../../test/helpers/pipeline-over-store.js'
 import type { Db } from './store/db.js'
-import { GroupCommitter } from './store/group-commit.js'
 import { setSuppression } from './suppression/suppressions.js'
-import { DeviceSupervisor } from './supervision/supervisor.js'
 
 /**
  * Through the real pipeline and store: an event that a high-priority `immediate` rule raises on (a seizure alarm) is
@@ -22,21 +11,12 @@ import { DeviceSupervisor } from './supervision/supervisor.js'
  * about the same person (rules keep state per person, so their events keep their order) or its alert is already open.
  */
 describe('alarms ahead of routine events (issue 9: alert latency under load)', () => {
-  const dirs: string[] = []
-  let db: Db | null = null
-  afterEach(() => {
-    db?.close()
-    db = null
-    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
-  })
+  const over = pipelineOverStore()
 
   function setUp() {
-    const dir = mkdtempSync(join(tmpdir(), 'gw-lanes-'))
-    dirs.push(dir)
     const site = 'oak-house'
-    const file = join(dir, 'config.json')
     const person = (id: string, room: string, rules: unknown[]) => ({ id, site, room_code: room, carers: ['c-amy'], rules })
-    writeFileSync(file, JSON.stringify({
+    const config = {
       sites: [{ id: site }],
       people: [
         person('p-1', 'R1', [{ id: 'seizure', kind: 'immediate', on: 'seizure_alarm', priority: 'high', alert_class: 'SEIZURE', device: 'sz-1' }, { id: 'moving', kind: 'immediate', on: 'motion', priority: 'low', alert_class: 'MOVEMENT', device: 'pir-1' }]),
@@ -55,21 +35,12 @@ describe('alarms ahead of routine events (issue 9: alert latency under load)', (
       ],
       users: [{ id: 'c-amy', role: 'carer', display_name: 'Amy' }, { id: 'tl-bob', role: 'team_leader', display_name: 'Bob' }],
       pagers: [{ id: 'soft-amy', user: 'c-amy', protocol: 'soft' }],
-    }))
-    const index = indexConfig(loadConfig(file, registryContext))
-    db = openDatabase(join(dir, 'gateway.db'))
-    const repos = createRepositories(db)
-    const d = db
-    const journal = () => d.prepare('SELECT device_id FROM journal ORDER BY seq').pluck().all() as string[]
+    }
     // What had been committed when each group's effects went out: the alarm's page must not wait for the rest.
     const raisedWhen: string[][] = []
-    const committer = new GroupCommitter(db, (fx) => { if (fx.alertsChanged.size) raisedWhen.push(journal()) })
-    const adapters = new Map(deviceAdapters.map((a) => [a.id, a]))
-    const pipeline = createPipeline({
-      index, decoders: adapters, types: adapters, repos, supervisor: new DeviceSupervisor(new Map(), Date.now()), rejections: new Map(),
-      transact: (run, recover, lane) => committer.submit(run, recover, lane),
-      newId: (p) => `${p}-${Math.random().toString(36).slice(2)}`, log: pino({ level: 'silent' }), lineUp: () => true,
-    })
+    const journalOf = (db: Db) => db.prepare('SELECT device_id FROM journal ORDER BY seq').pluck().all() as string[]
+    const { pipeline, db: d, repos, committer, index } = over(config, { onCommitted: (fx, db) => { if (fx.alertsChanged.size) raisedWhen.push(journalOf(db)) } })
+    const journal = () => journalOf(d)
     // As main.ts wires them: commands carry no lane, so they may be about anyone.
     const commands = createCommands({ index, repos, transact: (run, recover) => committer.submit(run, recover), lifecycle: pipeline.lifecycle, suppressionDeps: pipeline.suppressionDeps })
     const decisions = () => d.prepare("SELECT json_extract(detail, '$.outcome') FROM audit WHERE kind = 'rule.decision' AND actor = 'rule:seizure' ORDER BY seq").pluck().all()

@@ -1,18 +1,6 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { pino } from 'pino'
-import { afterEach, describe, expect, it } from 'vitest'
-import { deviceAdapters } from '../../device-adapters/src/index.js'
-import { indexConfig } from './config/config-index.js'
-import { loadConfig } from './config/load.js'
+import { describe, expect, it } from 'vitest'
 import type { RawMessage } from './core/event.js'
-import { createPipeline } from './pipeline.js'
-import { registryContext } from './registry-context.js'
-import { createRepositories, openDatabase } from './store/index.js'
-import type { Db } from './store/db.js'
-import { GroupCommitter } from './store/group-commit.js'
-import { DeviceSupervisor } from './supervision/supervisor.js'
+import { pipelineOverStore } from '../../test/helpers/pipeline-over-store.js'
 
 /**
  * The lost-edge case found by review, through the real pipeline and the real zigbee2mqtt seizure-base decoder: a
@@ -20,44 +8,25 @@ import { DeviceSupervisor } from './supervision/supervisor.js'
  * The bridge must get no acknowledgement for either, and its resend of the opening must be read as the alarm again.
  */
 describe('acknowledgements in order through the pipeline (MQTT 3.1.1 §4.6)', () => {
-  const dirs: string[] = []
-  let db: Db | null = null
-  afterEach(() => {
-    db?.close()
-    db = null
-    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
-  })
+  const over = pipelineOverStore()
 
   /** A pipeline over the real store, one zigbee2mqtt seizure base; `fail(k)` makes the k-th transaction from now fail. */
   function setUp() {
-    const dir = mkdtempSync(join(tmpdir(), 'gw-order-'))
-    dirs.push(dir)
     const site = 'oak-house'
-    const file = join(dir, 'config.json')
-    writeFileSync(file, JSON.stringify({
+    let calls = 0
+    let failAt = -1
+    const { pipeline, supervisor, db } = over({
       sites: [{ id: site }],
       zigbee2mqtt: [{ id: 'z2m-main', base_topic: 'zigbee2mqtt', site }],
       people: [{ id: 'p-1', site, room_code: 'R1', carers: ['c-amy'], rules: [{ id: 'seizure', kind: 'immediate', on: 'seizure_alarm', priority: 'high', alert_class: 'SEIZURE', device: 'sz-1' }] }],
       devices: [{ id: 'sz-1', type: 'z2m-seizure-base', site, person: 'p-1', z2m: { bridge: 'z2m-main', friendly_name: 'r1/seizure' } }],
       users: [{ id: 'c-amy', role: 'carer', display_name: 'Amy' }],
       pagers: [{ id: 'soft-amy', user: 'c-amy', protocol: 'soft' }],
-    }))
-    const index = indexConfig(loadConfig(file, registryContext))
-    db = openDatabase(join(dir, 'gateway.db'))
-    const repos = createRepositories(db)
-    const committer = new GroupCommitter(db, () => undefined)
-    let calls = 0
-    let failAt = -1
-    const adapters = new Map(deviceAdapters.map((a) => [a.id, a]))
-    const supervisor = new DeviceSupervisor(new Map(), Date.now())
-    const pipeline = createPipeline({
-      index, decoders: adapters, types: adapters, repos, supervisor, rejections: new Map(),
+    }, {
       // The chosen transaction fails (a full disk, say) a little later, after the next message has been read.
-      transact: (run, recover) => (calls++ === failAt ? new Promise((_, reject) => setTimeout(() => reject(new Error('SQLITE_FULL: database or disk is full')), 20)) : committer.submit(run, recover)),
-      newId: (p) => `${p}-${Math.random().toString(36).slice(2)}`, log: pino({ level: 'silent' }), lineUp: () => true,
+      transact: (committer) => (run, recover) => (calls++ === failAt ? new Promise((_, reject) => setTimeout(() => reject(new Error('SQLITE_FULL: database or disk is full')), 20)) : committer.submit(run, recover)),
     })
-    const d = db
-    const alarms = () => (d.prepare("SELECT count(*) AS n FROM journal WHERE type = 'seizure_alarm'").get() as { n: number }).n
+    const alarms = () => (db.prepare("SELECT count(*) AS n FROM journal WHERE type = 'seizure_alarm'").get() as { n: number }).n
     const report = (contact: boolean, linkquality: number): RawMessage => ({
       transport: 'mqtt', topic: 'zigbee2mqtt/r1/seizure', principal: 'z2m-main', clientId: 'z2m-main', receivedAt: Date.now(),
       payload: Buffer.from(JSON.stringify({ contact, battery: 100, battery_low: false, tamper: false, linkquality })),
