@@ -89,6 +89,7 @@ export function createPipeline(deps: PipelineDeps) {
   /** Each device's decoder state (zigbee2mqtt edge detection), updated as each message is read (see ingest). */
   const decoderStates = new Map<string, unknown>()
   const clientOrder = createClientOrder(decoderStates)
+  const alertOpen = (conditionKey: string) => repos.alerts.findOpenByCondition(conditionKey) !== null
   const supervisor = deps.supervisor
   const technical = createTechnicalAlerts({ index, repos: { ...repos, audit }, lifecycle, types: deps.types, supervisor })
   /**
@@ -254,7 +255,7 @@ export function createPipeline(deps: PipelineDeps) {
         }
         // A message with no new event (a zigbee2mqtt state report that changed nothing) still shows the device is alive.
         // An alarm that will page goes ahead of routine work (ingest/commit-lane.ts), decided before anything is submitted.
-        const lanes = normalised.events.map((e) => commitLane(bindings.urgent, (c) => repos.alerts.findOpenByCondition(c) !== null, device.id, device.person, e.type))
+        const lanes = normalised.events.map((e) => commitLane(bindings.urgent, alertOpen, device.id, device.person, e.type))
         const outcomes = await Promise.all(normalised.events.map((event, i) => deps.transact((fx) => processEvent(event, fx), (err) => recordFailure(event, err), lanes[i])))
         // zigbee2mqtt availability "offline" is the bridge saying the device is gone, not a sign of life.
         if (!normalised.events.some((e) => e.type === 'offline')) {

@@ -29,8 +29,6 @@ export interface LoadResult {
   readonly maxInflight: number
   /** Publish → PUBACK, ms. */
   readonly ackMs: Summary
-  /** The same for the alarms of the mix alone (types other than heartbeat and motion); null when it has none. */
-  readonly alarmAckMs: Summary | null
   /** Every event id of this load starts with this. */
   readonly eventPrefix: string
 }

@@ -78,7 +78,6 @@ function picker(mix: readonly MixEntry[]) {
 async function load(c: Extract<FleetCommand, { cmd: 'load' }>): Promise<LoadResult> {
   const pick = picker(c.mix)
   const ackMs: number[] = []
-  const alarmAckMs: number[] = []
   let sent = 0
   let acked = 0
   let failed = 0
@@ -96,7 +95,6 @@ async function load(c: Extract<FleetCommand, { cmd: 'load' }>): Promise<LoadResu
       if (err) return void failed++
       acked++
       if (ackMs.length < 200_000) ackMs.push(nowMs() - t)
-      if (type !== 'heartbeat' && type !== 'motion' && alarmAckMs.length < 200_000) alarmAckMs.push(nowMs() - t)
       if (c.rate === 0 && nowMs() < end) sendOne(new Date().toISOString())
     })
   }
@@ -126,7 +124,7 @@ async function load(c: Extract<FleetCommand, { cmd: 'load' }>): Promise<LoadResu
   const drainUntil = sendEnd + c.drainMs
   while (inflight > 0 && nowMs() < drainUntil) await sleep(5)
   const elapsed = sendEnd - start
-  return { sent, acked, failed, unacked: inflight, elapsedMs: elapsed, ackedPerSecond: (acked * 1000) / Math.max(1, nowMs() - start), steadyAckedPerSecond, offeredPerSecond: (sent * 1000) / elapsed, maxInflight, ackMs: summarise(ackMs), alarmAckMs: alarmAckMs.length ? summarise(alarmAckMs) : null, eventPrefix: prefix }
+  return { sent, acked, failed, unacked: inflight, elapsedMs: elapsed, ackedPerSecond: (acked * 1000) / Math.max(1, nowMs() - start), steadyAckedPerSecond, offeredPerSecond: (sent * 1000) / elapsed, maxInflight, ackMs: summarise(ackMs), eventPrefix: prefix }
 }
 
 /** Each device sends a heartbeat every `intervalMs`, spread evenly, until `durationMs` has passed. */

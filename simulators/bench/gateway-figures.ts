@@ -117,6 +117,15 @@ function espaTap(paging: EspaPagingSystemSimulator): { select: Map<string, numbe
   return { select, block }
 }
 
+/** Per room sent at `sent`, how long until `seen` had it; throws naming `what` if a room never arrived. */
+function sinceSent(sent: ReadonlyMap<string, number>, seen: ReadonlyMap<string, number>, what: string): number[] {
+  return [...sent].map(([room, t0]) => {
+    const t = seen.get(room)
+    if (t === undefined) throw new Error(`${what} never received ${room}`)
+    return t - t0
+  })
+}
+
 async function latency(s: Scale, gw: BenchGateway, seeded: Seeded, fleet: Fleet, timed: Map<string, LiteClient>, paging: EspaPagingSystemSimulator): Promise<GatewayFigures['latency']> {
   const soft = await softPager(gw.httpPort, seeded.users[CARER]!)
   const espa = espaTap(paging)
@@ -139,11 +148,7 @@ async function latency(s: Scale, gw: BenchGateway, seeded: Seeded, fleet: Fleet,
   const background = await bg
   await sleep(1500)
   soft.close()
-  const delta = (seen: Map<string, number>, what: string) => [...sent].map(([room, t0]) => {
-    const t = seen.get(room)
-    if (t === undefined) throw new Error(`latency: ${what} never received ${room}`)
-    return t - t0
-  })
+  const delta = (seen: Map<string, number>, what: string) => sinceSent(sent, seen, `latency: ${what}`)
   return { soft_pager: summarise(delta(soft.at, 'the soft pager')), espa_first_byte: summarise(delta(espa.select, 'the ESPA paging system')), espa_call_block: summarise(delta(espa.block, 'the ESPA paging system')), puback: summarise(puback), background, gateway_lag_p99_ms: lag }
 }
 
@@ -171,12 +176,7 @@ async function latencyUnderLoad(s: Scale, gw: BenchGateway, seeded: Seeded, flee
   const background = await bg
   await sleep(1000)
   soft.close()
-  const seen = [...sent].map(([room, t0]) => {
-    const t = soft.at.get(room)
-    if (t === undefined) throw new Error(`latency under load: the soft pager never received ${room}`)
-    return t - t0
-  })
-  return { rate, soft_pager: summarise(seen), puback: summarise(puback), background }
+  return { rate, soft_pager: summarise(sinceSent(sent, soft.at, 'latency under load: the soft pager')), puback: summarise(puback), background }
 }
 
 function journaled(dataDir: string, prefix: string): number {
