@@ -126,7 +126,7 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
   const store = await startDurableStore(db, dbFile, log.child({ module: 'gateway.store' }), seams.walFileOps)
   const { committer, lockedOut } = createGatewayCommitter({
     db, audit: repos.audit, log, now: () => clock.now(), synced: () => store.synced(),
-    afterCommit: (fx) => afterCommit(fx), onUnstored: (fx, err) => unstoredRouting?.refused(fx, err),
+    afterCommit: (fx) => afterCommit(fx), onUnstored: (fx, err) => unstoredRouting?.refused(fx, err), journal: repos.journal.settle,
   })
   const newId = (prefix: 'al' | 'nt' | 'sp') => `${prefix}-${randomUUID()}`
   // Late-bound: line drivers report back through commands built on the pipeline.

@@ -22,6 +22,7 @@ import { loadConfig } from '../config/load.js'
 import { createPipeline } from '../pipeline.js'
 import { registryContext } from '../registry-context.js'
 import { GroupCommitter } from '../store/group-commit.js'
+import { journalSettler } from '../store/journal-settle.js'
 import { writeRoutineDigest } from '../audit/routine-events.js'
 import { createRepositories, openDatabase } from '../store/index.js'
 import { startCheckpointer } from '../store/checkpointer.js'
@@ -68,7 +69,8 @@ const walOps = await startWalSyncThread()
 const wal = new WalSync(join(dir, 'gateway.db-wal'), walOps)
 const checkpointer = process.env.NOCKPT ? null : await startCheckpointer(db, join(dir, 'gateway.db'), pino({ level: 'warn' }))
 let committedAt = 0
-const committer = new GroupCommitter(db, () => void (committedAt = performance.now()), () => wal.sync(), { beforeCommit: writeRoutineDigest(repos.audit) })
+const settler = journalSettler(repos.journal.settle, (run, recover, lane) => committer.submit(run, recover, lane))
+const committer = new GroupCommitter(db, () => { committedAt = performance.now(); settler.afterCommit() }, () => wal.sync(), { beforeCommit: writeRoutineDigest(repos.audit) })
 const adapters = new Map(deviceAdapters.map((a) => [a.id, a]))
 const supervisor = new DeviceSupervisor(new Map(), Date.now())
 const pipeline = createPipeline({ index, decoders: adapters, supervisor, types: adapters, repos, transact: (run, recover, lane) => committer.submit(run, recover, lane), newId: (p) => `${p}-${randomUUID()}`, log: pino({ level: 'warn' }), rejections: new Map(), lineUp: () => true })

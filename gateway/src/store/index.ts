@@ -2,7 +2,7 @@ import type { Repositories } from '../core/contracts.js'
 import { createAlertRepo } from './alert-repo.js'
 import { createAuditRepo } from './audit-repo.js'
 import type { Db } from './db.js'
-import { createJournalRepo } from './journal-repo.js'
+import { createJournalRepo, type JournalRepo } from './journal-repo.js'
 import { createNotificationRepo } from './notification-repo.js'
 import { withPersonalDataStore } from './personal-data-repo.js'
 import { createRuleVersionRepo, createSuppressionRepo } from './rule-repos.js'
@@ -14,7 +14,7 @@ export { createAccountRepo } from './account-repo.js'
 
 /** The SQLite implementation of every repository role. */
 /** `auditKey` chains the audit trail (HMAC-SHA256); the gateway and its tools always pass it, unit tests may not. */
-export function createRepositories(db: Db, opts: { auditKey?: Buffer } = {}): Repositories {
+export function createRepositories(db: Db, opts: { auditKey?: Buffer } = {}): Repositories & { readonly journal: JournalRepo } {
   return {
     // Issue 8: personal text goes to personal_data, the audit row keeps a reference (privacy/personal-fields.ts).
     audit: withPersonalDataStore(db, createAuditRepo(db, opts.auditKey)),
