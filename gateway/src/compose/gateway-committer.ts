@@ -36,6 +36,8 @@ export function createGatewayCommitter(deps: GatewayCommitterDeps): { readonly c
     // Nothing is lost (the keys stay in memory and the run is tried again in 10 s), but while it lasts the memory
     // they take grows with every event: an error, one line a minute at most.
     onError: (err) => {
+      // A run cut short by the stop (the connection closed under its next step) failed nothing.
+      if (!deps.db.open) return
       settleFailures.count++
       if (deps.now() - settleFailures.loggedAt < 60_000) return
       log.error({ err, failures_since_last_report: settleFailures.count, keys_held: deps.journal.held }, "settling the journal's idempotency keys failed; they stay in memory and are tried again")

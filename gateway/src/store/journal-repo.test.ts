@@ -100,23 +100,29 @@ describe('the journal\'s idempotency key (device_id, event_id), held in memory t
     expect(repo.settle.begin()).toBeNull()
   })
 
-  it('writes a large run in batches sorted by device, each batch a step, the settled point moved by the last', () => {
+  it('reads a run\'s rows 5,000 a step, then writes their keys 2,000 a step sorted by device; the last step moves the settled point', () => {
     const db = openDatabase(':memory:')
     const repo = createJournalRepo(db)
-    for (let i = 0; i < 4_500; i++) repo.insert(event(`pir-${i % 7}`, `e${i}`), 'processed')
+    for (let i = 0; i < 12_000; i++) repo.insert(event(`pir-${i % 7}`, `e${i}`), 'processed')
     const run = repo.settle.begin()!
-    const byDevice = () => db.prepare('SELECT device_id, count(*) AS n FROM journal_ids GROUP BY device_id ORDER BY device_id').all()
-    expect(db.transaction(() => run.step())()).toBe(false)
-    // 643 keys each for pir-0 … pir-5, 642 for pir-6: the first 2,000 in key order are pir-0, pir-1, pir-2 and 71 of pir-3.
-    expect(byDevice()).toEqual([{ device_id: 'pir-0', n: 643 }, { device_id: 'pir-1', n: 643 }, { device_id: 'pir-2', n: 643 }, { device_id: 'pir-3', n: 71 }])
-    expect(db.transaction(() => run.step())()).toBe(false)
+    const written = () => db.prepare('SELECT count(*) FROM journal_ids').pluck().get()
+    const step = () => db.transaction(() => run.step())()
+    // Three steps read (5,000, 5,000 and 2,000 rows), writing nothing.
+    for (let i = 0; i < 3; i++) {
+      expect(step()).toBe(false)
+      expect(written()).toBe(0)
+    }
+    expect(step()).toBe(false)
+    // 1,715 keys each for pir-0 … pir-3, 1,714 for pir-4 … pir-6: the first 2,000 in key order are pir-0's and 285 of pir-1's.
+    expect(db.prepare('SELECT device_id, count(*) AS n FROM journal_ids GROUP BY device_id ORDER BY device_id').all()).toEqual([{ device_id: 'pir-0', n: 1_715 }, { device_id: 'pir-1', n: 285 }])
+    for (let i = 0; i < 4; i++) expect(step()).toBe(false)
     expect(throughSeq(db)).toBe(0)
-    expect(db.transaction(() => run.step())()).toBe(true)
-    expect(throughSeq(db)).toBe(4_500)
-    expect(repo.settle.held).toBe(4_500)
+    expect(step()).toBe(true)
+    expect(written()).toBe(12_000)
+    expect(throughSeq(db)).toBe(12_000)
+    expect(repo.settle.held).toBe(12_000)
     run.finish()
     expect(repo.settle.held).toBe(0)
-    expect(db.prepare('SELECT count(*) FROM journal_ids').pluck().get()).toBe(4_500)
   })
 
   it('forgets the key when retention removes the row (as the old UNIQUE index did), held or settled', () => {
@@ -129,6 +135,25 @@ describe('the journal\'s idempotency key (device_id, event_id), held in memory t
     expect(db.prepare('SELECT count(*) FROM journal_ids').pluck().get()).toBe(0)
     expect(repo.insert(event('pir-1', 'old'), 'processed')).not.toBeNull()
     expect(repo.insert(event('pir-1', 'recent'), 'processed')).not.toBeNull()
+  })
+
+  it('numbers rows after a journal that retention emptied above the settled point, so they are settled and refused after a restart', () => {
+    const file = dbFile()
+    let db = openDatabase(file)
+    let repo = createJournalRepo(db)
+    for (let i = 0; i < 5; i++) repo.insert(event('pir-1', `old-${i}`), 'processed')
+    settleAll(db, repo.settle.begin()!)
+    // The gateway was off for longer than telemetry_days: retention removes every row, the newest included.
+    db.prepare('DELETE FROM journal').run()
+    const fresh = repo.insert(event('pir-1', 'new'), 'processed')!
+    expect(fresh).toBeGreaterThan(throughSeq(db) as number)
+    db.close()
+    db = openDatabase(file)
+    repo = createJournalRepo(db)
+    expect(repo.insert(event('pir-1', 'new'), 'processed')).toBeNull()
+    settleAll(db, repo.settle.begin()!)
+    expect(repo.insert(event('pir-1', 'new'), 'processed')).toBeNull()
+    db.close()
   })
 
   it('the subject export finds a device\'s rows through their keys when settled and by reading them when held', () => {
@@ -175,9 +200,10 @@ type Op =
   | { op: 'begin' }
   | { op: 'step' }
   | { op: 'reopen' }
+  | { op: 'retention'; upTo: number }
 
 describe('the idempotency key, property', () => {
-  it('any mix of commits, rollbacks, settle steps and restarts: a key is refused exactly when a committed row has it, and no key has two rows', () => {
+  it('any mix of commits, rollbacks, settle steps, retention and restarts: a key is refused exactly when a committed row has it, and no key has two rows', () => {
     const key = fc.nat(11)
     const op: fc.Arbitrary<Op> = fc.oneof(
       { arbitrary: fc.record({ op: fc.constant('group' as const), keys: fc.array(key, { minLength: 1, maxLength: 4 }), commit: fc.boolean() }), weight: 4 },
@@ -185,6 +211,8 @@ describe('the idempotency key, property', () => {
       { arbitrary: fc.constant({ op: 'begin' as const }), weight: 2 },
       { arbitrary: fc.constant({ op: 'step' as const }), weight: 2 },
       { arbitrary: fc.constant({ op: 'reopen' as const }), weight: 1 },
+      // Rows up to a seq (past the newest: all of them) removed by age, in a transaction of its own as retention does.
+      { arbitrary: fc.record({ op: fc.constant('retention' as const), upTo: fc.oneof(fc.nat(40), fc.constant(Number.MAX_SAFE_INTEGER)) }), weight: 1 },
     )
     fc.assert(fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
       const file = dbFile()
@@ -224,6 +252,9 @@ describe('the idempotency key, property', () => {
               current.finish()
               run = null
             }
+          } else if (o.op === 'retention') {
+            db.transaction(() => db.prepare('DELETE FROM journal WHERE seq <= ?').run(o.upTo))()
+            for (const [k, seq] of committed) if (seq <= o.upTo) committed.delete(k)
           } else if (o.op === 'reopen') {
             db.close()
             db = openDatabase(file)
@@ -232,12 +263,17 @@ describe('the idempotency key, property', () => {
           }
           for (let k = 0; k < 12; k++) check(k)
         }
+        // And after a last restart (keys held in memory are read back from the journal).
+        db.close()
+        db = openDatabase(file)
+        repo = createJournalRepo(db)
+        for (let k = 0; k < 12; k++) check(k)
         expect(db.prepare('SELECT count(*) FROM (SELECT 1 FROM journal GROUP BY device_id, event_id HAVING count(*) > 1)').pluck().get()).toBe(0)
         // Every row up to the settled point has its key in journal_ids, pointing at it.
         expect(db.prepare('SELECT count(*) FROM journal j LEFT JOIN journal_ids k ON k.device_id = j.device_id AND k.event_id = j.event_id AND k.seq = j.seq WHERE j.seq <= (SELECT through_seq FROM journal_settled) AND k.seq IS NULL').pluck().get()).toBe(0)
       } finally {
         db.close()
       }
-    }), { numRuns: 150 })
+    }), { numRuns: 200 })
   })
 })

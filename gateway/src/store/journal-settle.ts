@@ -24,10 +24,11 @@ export interface SettleRun {
   finish(): void
 }
 
-/** Keys a step writes: ~5 ms of the committer's time, so an alarm that arrives meanwhile hardly waits. */
+/** Keys a step writes, and rows a step reads: a few ms of the committer's time, so an alarm hardly waits. */
 const STEP_KEYS = 2_000
-/** Rows one run covers at most (a backlog after a long stop is settled in several runs). */
-const RUN_ROWS = 100_000
+const STEP_ROWS = 5_000
+/** Rows one run covers at most (a backlog, after settling failed for a while, is settled in several runs). */
+const RUN_ROWS = 30_000
 
 /**
  * Why batches: `journal_ids` is ordered by device, so a key written as its event arrives lands on a page of its own
@@ -39,7 +40,7 @@ export function createJournalSettle(db: Db, recent: Map<string, number>): Journa
   const s = {
     through: db.prepare('SELECT through_seq FROM journal_settled WHERE id = 1').pluck(),
     last: db.prepare('SELECT max(seq) FROM journal').pluck(),
-    rows: db.prepare('SELECT device_id, seq FROM journal WHERE seq > ? AND seq <= ?').raw(),
+    rows: db.prepare('SELECT device_id, seq FROM journal WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?').raw(),
     // Keys are read from the rows themselves, so only rows that exist are settled, whatever `recent` holds.
     write: db.prepare('INSERT OR IGNORE INTO journal_ids (device_id, event_id, seq) SELECT device_id, event_id, seq FROM journal WHERE seq IN (SELECT value FROM json_each(?)) ORDER BY device_id, event_id'),
     mark: db.prepare('UPDATE journal_settled SET through_seq = ? WHERE id = 1'),
@@ -53,10 +54,28 @@ export function createJournalSettle(db: Db, recent: Map<string, number>): Journa
       const from = s.through.get() as number
       const to = Math.min((s.last.get() as number | null) ?? 0, from + RUN_ROWS)
       if (to <= from) return null
+      // First the run's rows are read, STEP_ROWS a step (committed rows, so reading across transactions is safe),
+      // then their keys written, STEP_KEYS a step, devices in key order.
+      const byDevice = new Map<string, number[]>()
+      let readThrough = from
       let batches: number[][] | null = null
       return {
         step() {
-          batches ??= batchesByDevice(s.rows.all(from, to) as [string, number][])
+          if (!batches) {
+            const rows = s.rows.all(readThrough, to, STEP_ROWS) as [string, number][]
+            for (const [device, seq] of rows) {
+              const seqs = byDevice.get(device)
+              if (seqs) seqs.push(seq)
+              else byDevice.set(device, [seq])
+            }
+            if (rows.length === STEP_ROWS) {
+              readThrough = rows[rows.length - 1]![1]
+              return false
+            }
+            batches = batchesOf(byDevice)
+            // Nothing to write (the rows were removed meanwhile): mark and finish in this step.
+            if (batches.length > 0) return false
+          }
           const batch = batches.shift()
           if (batch) s.write.run(JSON.stringify(batch))
           if (batches.length > 0) return false
@@ -71,14 +90,8 @@ export function createJournalSettle(db: Db, recent: Map<string, number>): Journa
   }
 }
 
-/** The rows' seqs grouped by device, devices in key order, cut into batches of at most STEP_KEYS. */
-function batchesByDevice(rows: readonly [string, number][]): number[][] {
-  const byDevice = new Map<string, number[]>()
-  for (const [device, seq] of rows) {
-    const seqs = byDevice.get(device)
-    if (seqs) seqs.push(seq)
-    else byDevice.set(device, [seq])
-  }
+/** The seqs of each device, devices in key order, cut into batches of at most STEP_KEYS. */
+function batchesOf(byDevice: ReadonlyMap<string, readonly number[]>): number[][] {
   const batches: number[][] = []
   let batch: number[] = []
   for (const device of [...byDevice.keys()].sort()) {

@@ -6,8 +6,11 @@
 -- (store/journal-repo.ts), rebuilt from the journal rows after `journal_settled.through_seq` at start-up.
 -- Duplicate detection stays exact and unbounded in time: a repeat is refused whether its original is a second
 -- or a year old, as long as the original's journal row is kept (retention removes both together).
+-- AUTOINCREMENT: a seq is never given again once its row is deleted. Without it SQLite takes the highest seq plus
+-- one, so a journal emptied by retention (a gateway off for longer than telemetry_days) would number new rows
+-- below journal_settled.through_seq, where no settle run looks for them (found in review).
 CREATE TABLE journal_unkeyed (
-  seq INTEGER PRIMARY KEY,
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
   site_id TEXT NOT NULL,
   device_id TEXT NOT NULL,
   event_id TEXT NOT NULL,
