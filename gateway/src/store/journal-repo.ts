@@ -28,20 +28,21 @@ export function createJournalRepo(db: Db): JournalRepo {
   const recent = new Map<string, number>()
   for (const [deviceId, eventId, seq] of s.since.iterate(s.through.get()) as IterableIterator<[string, string, number]>) recent.set(keyOf(deviceId, eventId), seq)
 
-  function findSeq(deviceId: string, eventId: string): number | null {
-    const held = recent.get(keyOf(deviceId, eventId))
+  function find(key: string, deviceId: string, eventId: string): number | null {
+    const held = recent.get(key)
     if (held !== undefined && s.held.get(held, deviceId, eventId) !== undefined) return held
     return (s.settled.get(deviceId, eventId) as number | undefined) ?? null
   }
 
   return {
     insert(e, status) {
-      if (findSeq(e.deviceId, e.eventId) !== null) return null
+      const key = keyOf(e.deviceId, e.eventId)
+      if (find(key, e.deviceId, e.eventId) !== null) return null
       const seq = Number(s.insert.run(e.siteId, e.deviceId, e.eventId, e.type, e.deviceAt, e.receivedAt, status).lastInsertRowid)
-      recent.set(keyOf(e.deviceId, e.eventId), seq)
+      recent.set(key, seq)
       return seq
     },
-    findSeq,
+    findSeq: (deviceId, eventId) => find(keyOf(deviceId, eventId), deviceId, eventId),
     settle: createJournalSettle(db, recent),
   }
 }

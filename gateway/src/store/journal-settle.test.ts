@@ -7,13 +7,13 @@ import { type JournalSettle, journalSettler } from './journal-settle.js'
 const event = (deviceId: string, eventId: string) => ({ siteId: 's1', deviceId, eventId, type: 'motion', deviceAt: 1, receivedAt: 2 })
 
 /** The real committer with the settler on its after-commit hook, as compose/gateway-committer.ts wires them. */
-function setUp(opts: { settleAt: number; settle?: (real: JournalSettle) => JournalSettle; now?: () => number }) {
+function setUp(opts: { settleAt: number; settle?: (real: JournalSettle) => JournalSettle; now?: () => number; durable?: () => Promise<void> }) {
   const db = openDatabase(':memory:')
   const repo = createJournalRepo(db)
   const errors: unknown[] = []
   const settle = opts.settle?.(repo.settle) ?? repo.settle
   const settler = journalSettler(settle, (run, recover, lane) => committer.submit(run, recover, lane), { settleAt: opts.settleAt, now: opts.now, onError: (e) => errors.push(e) })
-  const committer = new GroupCommitter(db, () => settler.afterCommit())
+  const committer = new GroupCommitter(db, () => settler.afterCommit(), opts.durable)
   const journal = (deviceId: string, eventId: string) => committer.submit(() => repo.insert(event(deviceId, eventId), 'processed'))
   return { db, repo, settler, committer, journal, errors }
 }
@@ -78,5 +78,19 @@ describe('settling the journal\'s keys from the group committer', () => {
     expect(errors).toHaveLength(1)
     expect(repo.settle.held).toBe(0)
     expect(await journal('pir-1', 'e2')).toBeNull()
+  })
+
+  it('a run whose last step\'s WAL sync fails forgets nothing: the keys stay held and repeats are refused', async () => {
+    let syncFails = false
+    const { repo, settler, journal, errors } = setUp({ settleAt: 3, durable: async () => { if (syncFails) throw new Error('EIO') } })
+    for (let i = 0; i < 2; i++) await journal('pir-1', `e${i}`)
+    // The third event's commit starts the run; its first step (reading) and last (writing, marking) go in next.
+    syncFails = true
+    await journal('pir-1', 'e2').catch(() => undefined)
+    await settler.running
+    expect(errors).toHaveLength(1)
+    expect(repo.settle.held).toBe(3)
+    syncFails = false
+    for (let i = 0; i < 3; i++) expect(await journal('pir-1', `e${i}`)).toBeNull()
   })
 })
