@@ -1,6 +1,6 @@
 import type { EventJournal } from '../core/contracts.js'
 import type { Db } from './db.js'
-import { createJournalSettle, type JournalSettle } from './journal-settle.js'
+import { createJournalSettle, type JournalSettle, SETTLE_SIZES, type SettleSizes } from './journal-settle.js'
 
 /** The journal with the batch work that keeps its idempotency key (migration 009), for the committer to drive. */
 export interface JournalRepo extends EventJournal {
@@ -16,8 +16,10 @@ const keyOf = (deviceId: string, eventId: string) => `${deviceId}\u0000${eventId
  * (`recent`, rebuilt from those rows when the store opens) until a settle run writes them there in a batch sorted
  * by key (store/journal-settle.ts). A key held in memory is checked against its row before it counts: the row may
  * have been rolled back since (its item's savepoint, or its whole group), and then the event is new.
+ * The held keys live in this process: only the gateway's own connection may journal events (no other process or
+ * tool writes journal rows; a future import tool would have to go through this repository, or settle first).
  */
-export function createJournalRepo(db: Db): JournalRepo {
+export function createJournalRepo(db: Db, sizes: SettleSizes = SETTLE_SIZES): JournalRepo {
   const s = {
     insert: db.prepare('INSERT INTO journal (site_id, device_id, event_id, type, device_at, received_at, status) VALUES (?, ?, ?, ?, ?, ?, ?)'),
     settled: db.prepare('SELECT seq FROM journal_ids WHERE device_id = ? AND event_id = ?').pluck(),
@@ -43,6 +45,6 @@ export function createJournalRepo(db: Db): JournalRepo {
       return seq
     },
     findSeq: (deviceId, eventId) => find(keyOf(deviceId, eventId), deviceId, eventId),
-    settle: createJournalSettle(db, recent),
+    settle: createJournalSettle(db, recent, sizes),
   }
 }

@@ -24,11 +24,15 @@ export interface SettleRun {
   finish(): void
 }
 
-/** Keys a step writes, and rows a step reads: a few ms of the committer's time, so an alarm hardly waits. */
-const STEP_KEYS = 2_000
-const STEP_ROWS = 5_000
-/** Rows one run covers at most (a backlog, after settling failed for a while, is settled in several runs). */
-const RUN_ROWS = 30_000
+/** How much a step and a run take on; tests make them tiny to cross every boundary with a few rows. */
+export interface SettleSizes {
+  /** Keys a step writes, and rows a step reads: a few ms of the committer's time, so an alarm hardly waits. */
+  readonly stepKeys: number
+  readonly stepRows: number
+  /** Rows one run covers at most (a backlog, after settling failed for a while, is settled in several runs). */
+  readonly runRows: number
+}
+export const SETTLE_SIZES: SettleSizes = { stepKeys: 2_000, stepRows: 5_000, runRows: 30_000 }
 
 /**
  * Why batches: `journal_ids` is ordered by device, so a key written as its event arrives lands on a page of its own
@@ -36,7 +40,7 @@ const RUN_ROWS = 30_000
  * checkpoint. A run sorts thousands of keys by device first, so each page it dirties takes many of them (~0.3–0.6 KB
  * of WAL per key with 1,000 devices; measured in BENCHMARKS.md).
  */
-export function createJournalSettle(db: Db, recent: Map<string, number>): JournalSettle {
+export function createJournalSettle(db: Db, recent: Map<string, number>, sizes: SettleSizes = SETTLE_SIZES): JournalSettle {
   const s = {
     through: db.prepare('SELECT through_seq FROM journal_settled WHERE id = 1').pluck(),
     last: db.prepare('SELECT max(seq) FROM journal').pluck(),
@@ -52,27 +56,27 @@ export function createJournalSettle(db: Db, recent: Map<string, number>): Journa
     begin() {
       if (db.inTransaction) return null
       const from = s.through.get() as number
-      const to = Math.min((s.last.get() as number | null) ?? 0, from + RUN_ROWS)
+      const to = Math.min((s.last.get() as number | null) ?? 0, from + sizes.runRows)
       if (to <= from) return null
-      // First the run's rows are read, STEP_ROWS a step (committed rows, so reading across transactions is safe),
-      // then their keys written, STEP_KEYS a step, devices in key order.
+      // First the run's rows are read, `stepRows` a step (committed rows, so reading across transactions is safe),
+      // then their keys written, `stepKeys` a step, devices in key order.
       const byDevice = new Map<string, number[]>()
       let readThrough = from
       let batches: number[][] | null = null
       return {
         step() {
           if (!batches) {
-            const rows = s.rows.all(readThrough, to, STEP_ROWS) as [string, number][]
+            const rows = s.rows.all(readThrough, to, sizes.stepRows) as [string, number][]
             for (const [device, seq] of rows) {
               const seqs = byDevice.get(device)
               if (seqs) seqs.push(seq)
               else byDevice.set(device, [seq])
             }
-            if (rows.length === STEP_ROWS) {
+            if (rows.length === sizes.stepRows) {
               readThrough = rows[rows.length - 1]![1]
               return false
             }
-            batches = batchesOf(byDevice)
+            batches = batchesOf(byDevice, sizes.stepKeys)
             // Nothing to write (the rows were removed meanwhile): mark and finish in this step.
             if (batches.length > 0) return false
           }
@@ -90,14 +94,14 @@ export function createJournalSettle(db: Db, recent: Map<string, number>): Journa
   }
 }
 
-/** The seqs of each device, devices in key order, cut into batches of at most STEP_KEYS. */
-function batchesOf(byDevice: ReadonlyMap<string, readonly number[]>): number[][] {
+/** The seqs of each device, devices in key order, cut into batches of at most `size`. */
+function batchesOf(byDevice: ReadonlyMap<string, readonly number[]>, size: number): number[][] {
   const batches: number[][] = []
   let batch: number[] = []
   for (const device of [...byDevice.keys()].sort()) {
     for (const seq of byDevice.get(device)!) {
       batch.push(seq)
-      if (batch.length === STEP_KEYS) {
+      if (batch.length === size) {
         batches.push(batch)
         batch = []
       }
