@@ -29,20 +29,15 @@ export interface GatewayCommitterDeps {
 export function createGatewayCommitter(deps: GatewayCommitterDeps): { readonly committer: GroupCommitter; readonly lockedOut: () => boolean } {
   const { log } = deps
   let lockedOut = false
-  const digestFailures = { count: 0, loggedAt: -Infinity }
-  const settleFailures = { count: 0, loggedAt: -Infinity }
+  // Nothing is lost (the keys stay in memory and the run is tried again in 10 s), but while it lasts the memory they
+  // take grows with every event: an error.
+  const settleFailed = oncePerMinute(deps.now, (err, failures) => log.error({ err, failures_since_last_report: failures, keys_held: deps.journal.held }, "settling the journal's idempotency keys failed; they stay in memory and are tried again"))
+  const digestFailed = oncePerMinute(deps.now, (err, failures) => log.error({ err, failures_since_last_report: failures }, 'writing the routine-events digest failed; its events are written row by row'))
   const settler = journalSettler(deps.journal, (run, recover, lane) => committer.submit(run, recover, lane), {
     now: deps.now,
-    // Nothing is lost (the keys stay in memory and the run is tried again in 10 s), but while it lasts the memory
-    // they take grows with every event: an error, one line a minute at most.
     onError: (err) => {
       // A run cut short by the stop (the connection closed under its next step) failed nothing.
-      if (!deps.db.open) return
-      settleFailures.count++
-      if (deps.now() - settleFailures.loggedAt < 60_000) return
-      log.error({ err, failures_since_last_report: settleFailures.count, keys_held: deps.journal.held }, "settling the journal's idempotency keys failed; they stay in memory and are tried again")
-      settleFailures.loggedAt = deps.now()
-      settleFailures.count = 0
+      if (deps.db.open) settleFailed(err)
     },
   })
   const afterCommit = (fx: Effects) => {
@@ -56,14 +51,7 @@ export function createGatewayCommitter(deps: GatewayCommitterDeps): { readonly c
     beforeCommit: writeRoutineDigest(deps.audit),
     // A bug in the digest must not fail every group (and keep every device resending): the events go in row by row.
     beforeCommitFallback: (fx, err) => {
-      // The first failure in full, then one line a minute with a count: a lasting bug fails every group.
-      const now = deps.now()
-      digestFailures.count++
-      if (now - digestFailures.loggedAt >= 60_000) {
-        log.error({ err, failures_since_last_report: digestFailures.count }, 'writing the routine-events digest failed; its events are written row by row')
-        digestFailures.loggedAt = now
-        digestFailures.count = 0
-      }
+      digestFailed(err)
       writeRoutineRows(deps.audit)(fx)
     },
     onUnstored: deps.onUnstored,
@@ -77,4 +65,20 @@ export function createGatewayCommitter(deps: GatewayCommitterDeps): { readonly c
     },
   })
   return { committer, lockedOut: () => lockedOut }
+}
+
+/**
+ * A failure that may repeat with every group (a lasting bug, a failing disk): the first is reported in full at once,
+ * then at most one report a minute (the latest error), with how many failures it stands for.
+ */
+function oncePerMinute(now: () => number, report: (err: unknown, failuresSinceLastReport: number) => void): (err: unknown) => void {
+  let count = 0
+  let reportedAt = -Infinity
+  return (err) => {
+    count++
+    if (now() - reportedAt < 60_000) return
+    report(err, count)
+    reportedAt = now()
+    count = 0
+  }
 }
