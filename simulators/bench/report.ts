@@ -17,6 +17,12 @@ export interface Figure {
   /** e.g. `<= 0.5`; null when the issue sets no target. */
   readonly target: string | null
   readonly pass: boolean | null
+  /**
+   * Only where the reference is a floor of the same path (the bare hop under figure 1's latency, the bare ws server
+   * under fan-out): true when that floor alone, with no gateway logic, misses the target in these runs, so no gateway
+   * can meet it on this machine in this hour. Null elsewhere.
+   */
+  readonly floor_misses: boolean | null
   readonly runs: number[]
 }
 
@@ -55,12 +61,18 @@ export function writeResults(file: string, results: object): void {
   writeFileSync(file, JSON.stringify(results, null, 2) + '\n')
 }
 
+function verdict(f: Figure): string {
+  if (f.pass === null) return '—'
+  if (f.pass) return 'pass'
+  return f.floor_misses ? '**miss** (so does the bare reference alone)' : '**miss**'
+}
+
 /** Append one Markdown section to BENCHMARKS.md: the environment line and one row per figure. */
 export function appendMarkdown(env: Environment, mode: string, runs: number, figures: readonly Figure[], note: string | null): string {
   const file = join(repoRoot, 'BENCHMARKS.md')
   if (!existsSync(file)) writeFileSync(file, '# Benchmarks\n\nAppended by `npm run bench` (see README, "Benchmarks"). Each value is the median of the runs; the bare hop is measured in the same run.\n')
   const fmt = (v: number) => (Number.isFinite(v) ? String(round(v)) : 'n/a')
-  const rows = figures.map((f) => `| ${f.label} | ${fmt(f.value)} ${f.unit} | ${fmt(f.bare)} | ${fmt(f.ratio)}× | ${f.target ?? '—'} | ${f.pass === null ? '—' : f.pass ? 'pass' : '**miss**'} |`)
+  const rows = figures.map((f) => `| ${f.label} | ${fmt(f.value)} ${f.unit} | ${fmt(f.bare)} | ${fmt(f.ratio)}× | ${f.target ?? '—'} | ${verdict(f)} |`)
   const md = [
     '',
     `## ${env.date.slice(0, 16).replace('T', ' ')} UTC, ${env.commit}${env.dirty ? ' (uncommitted changes)' : ''}, ${mode}, ${runs} run(s)`,
