@@ -48,6 +48,7 @@ import { createAccountRepo, createRepositories, openDatabase } from './store/ind
 import { createGatewayCommitter } from './compose/gateway-committer.js'
 import { startDeviceBroker } from './compose/device-broker.js'
 import { createUnstoredRouting } from './compose/unstored-routing.js'
+import { createDryRunRepos } from './compose/dry-run-repos.js'
 import { planEveryStep } from './lifecycle/escalation.js'
 import type { WalFileOps } from './store/wal-sync.js'
 import { truncateWal } from './store/checkpointer.js'
@@ -138,7 +139,9 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
     return w ? [[d.id, { intervalMs: w.interval_s * 1000, graceMs: w.grace_s * 1000 }] as const] : []
   }))
   const supervisor = new DeviceSupervisor(windowsFor(config), clock.now())
-  const pipeline = createPipeline({ index, decoders: adapterById, supervisor, types: adapterById, repos, transact: (run, recover, lane) => committer.submit(run, recover, lane), newId, log: log.child({ module: 'gateway.pipeline' }), rejections: counters.rejections, lineUp: (pagerId) => pagerLines?.lineUp(pagerId) ?? true })
+  // The pipeline's view of the store can also run an alarm without writing, to page it while the database is locked.
+  const { repos: pipelineRepos, dryRun } = createDryRunRepos(repos)
+  const pipeline = createPipeline({ index, decoders: adapterById, supervisor, types: adapterById, repos: pipelineRepos, dryRun, transact: (run, recover, lane) => committer.submit(run, recover, lane), newId, log: log.child({ module: 'gateway.pipeline' }), rejections: counters.rejections, lineUp: (pagerId) => pagerLines?.lineUp(pagerId) ?? true })
 
   const siteIds = config.sites.map((s) => s.id)
   /** Storage is failing: a WAL sync failed (for good), or the database refuses writes (until it takes them again). */
@@ -352,11 +355,7 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
         // Devices, screens, pager lines and inputs, one after another, before the last rows.
         for (const part of [broker, http, lines, panels, contactModules, externalBridges]) await part.close()
         await committer.submit(() => repos.audit.append({ at: clock.now(), kind: 'gateway.stopped', actor: 'gateway', detail: {} })).catch(() => undefined)
-        try {
-          await integrity.anchorNow()
-        } catch (err) {
-          log.error({ err }, 'could not write the final audit anchor')
-        }
+        await integrity.anchorNow().catch((err: unknown) => log.error({ err }, 'could not write the final audit anchor'))
         db.close()
         await store.stop()
       })()

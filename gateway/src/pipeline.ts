@@ -21,6 +21,7 @@ import { createTechnicalAlerts, type TechnicalView } from './technical-alerts.js
 import { clearSuppression, setSuppression } from './suppression/suppressions.js'
 import { userMayAct } from './config/config-index.js'
 import { routineHolder } from './audit/routine-events.js'
+import { recordRuleVersions } from './rules/rule-versions.js'
 
 /** What happened to one incoming message; the transport acknowledges only after this resolves. */
 export type IngestOutcome =
@@ -48,6 +49,8 @@ export interface PipelineDeps {
   readonly supervisor: DeviceSupervisor
   /** Technical events and fault codes per device type (from the adapter declarations). */
   readonly types: ReadonlyMap<string, TechnicalView>
+  /** Runs work against `repos` without writing (compose/dry-run-repos.ts): alarms are then paged while the database is locked. */
+  readonly dryRun?: <T>(run: () => T) => T
 }
 
 /**
@@ -107,15 +110,24 @@ export function createPipeline(deps: PipelineDeps) {
     })
   }
   const applySupervision = (c: SupervisionChange, now: number, fx: Effects) => technical.apply(c, now, fx)
+  /** What `work` would page, worked out without writing while another process holds the write lock (LaneOptions). */
+  const pagedWhileLocked = (work: (fx: Effects) => unknown): LaneOptions => (deps.dryRun ? { whileLocked: (fx) => {
+    try {
+      deps.dryRun!(() => work(fx))
+    } catch (err) {
+      log.error({ err }, 'working out what waiting work would page failed; it is paged when the database lock is released')
+    }
+  } } : {})
 
   /** The gateway itself is failing: its audit row, and a high-priority technical alert at every site. */
   function siteWideAlarm(siteIds: readonly string[], kind: AuditKind, detail: Record<string, unknown>, a: { key: string; subject: string; ruleId: string; alertClass: string; reason: string }, now: number): Promise<void> {
-    return deps.transact((fx) => {
+    const work = (fx: Effects) => {
       repos.audit.append({ at: now, kind, actor: 'gateway', detail })
       for (const siteId of siteIds) {
         raiseAlert(lifecycle, fx, { siteId, personId: null, subject: a.subject, deviceId: null, ruleId: a.ruleId, ruleVersion: 'builtin', conditionKey: `${a.key}/${siteId}`, kind: 'technical', alertClass: a.alertClass, priority: 'high', triggerEventSeq: null, reason: a.reason }, now)
       }
-    })
+    }
+    return deps.transact(work, undefined, pagedWhileLocked(work))
   }
 
   /** A device's status topic: `offline` (its last will, sent by the broker when it vanished) or `online`. */
@@ -168,7 +180,8 @@ export function createPipeline(deps: PipelineDeps) {
     }
   }
 
-  function processEvent(event: Omit<DeviceEvent, 'seq'>, fx: Effects): IngestOutcome {
+  /** `dry`: worked out while the database is locked (`pagedWhileLocked`), so supervision's memory is not moved. */
+  function processEvent(event: Omit<DeviceEvent, 'seq'>, fx: Effects, dry = false): IngestOutcome {
     const seq = repos.journal.insert(event, 'processed')
     if (seq === null) {
       const original = repos.journal.findSeq(event.deviceId, event.eventId)
@@ -177,7 +190,7 @@ export function createPipeline(deps: PipelineDeps) {
     }
     routine.received({ seq, event_id: event.eventId, device: event.deviceId, type: event.type, device_at: new Date(event.deviceAt).toISOString(), received_at: new Date(event.receivedAt).toISOString(), ...(event.detail ? { reported: event.detail } : {}) }, event.receivedAt)
     try {
-      technical.onEvent({ ...event, seq }, fx)
+      if (!dry) technical.onEvent({ ...event, seq }, fx)
       const device = index.devices.get(event.deviceId)!
       const person = index.people.get(device.person)!
       const presence = presenceChange(event.type, person, event.deviceId, event.receivedAt, repos.suppressions)
@@ -255,7 +268,10 @@ export function createPipeline(deps: PipelineDeps) {
         }
         // A message with no new event (a zigbee2mqtt state report that changed nothing) still shows the device is alive.
         // An alarm that will page goes ahead of routine work (ingest/commit-lane.ts), decided before anything is submitted.
-        const lanes = normalised.events.map((e) => commitLane(bindings.urgent, alertOpen, device.id, device.person, e.type))
+        const lanes = normalised.events.map((e) => {
+          const lane = commitLane(bindings.urgent, alertOpen, device.id, device.person, e.type)
+          return lane.urgent ? { ...lane, ...pagedWhileLocked((fx) => processEvent(e, fx, true)) } : lane
+        })
         const outcomes = await Promise.all(normalised.events.map((event, i) => deps.transact((fx) => processEvent(event, fx), (err) => recordFailure(event, err), lanes[i])))
         // zigbee2mqtt availability "offline" is the bridge saying the device is gone, not a sign of life.
         if (!normalised.events.some((e) => e.type === 'offline')) {
@@ -298,26 +314,9 @@ export function createPipeline(deps: PipelineDeps) {
       })
     },
 
-    /**
-     * Record every rule that differs from the version last run (new, changed or removed), with who
-     * changed it and their note, so each alert's rule version can be traced to a change.
-     */
+    /** Record every rule that differs from the version last run (rules/rule-versions.ts). */
     recordRuleVersions(changedBy: string, note: string | null, now: number): Promise<number> {
-      return deps.transact(() => {
-        const latest = new Map(repos.ruleVersions.latest().map((v) => [`${v.personId}/${v.ruleId}`, v]))
-        let changed = 0
-        const record = (personId: string, ruleId: string, version: string, rule: unknown, prev: { version: string; rule: unknown } | undefined) => {
-          repos.ruleVersions.insert({ personId, ruleId, version, rule, changedBy, changedAt: now, note })
-          repos.audit.append({ at: now, kind: 'rule.changed', actor: changedBy, personId, detail: { rule_id: ruleId, from_version: prev?.version ?? null, to_version: version, before: prev?.rule ?? null, after: rule, note } })
-          changed++
-        }
-        for (const b of bindings.all) {
-          const prev = latest.get(b.conditionKey)
-          if (prev?.version !== b.version) record(b.personId, b.rule.id, b.version, b.rule, prev)
-        }
-        for (const [key, prev] of latest) if (!bindings.byKey.has(key) && prev.version !== 'removed') record(prev.personId, prev.ruleId, 'removed', null, prev)
-        return changed
-      })
+      return deps.transact(() => recordRuleVersions(repos, bindings, changedBy, note, now))
     },
 
     /**
@@ -356,7 +355,7 @@ export function createPipeline(deps: PipelineDeps) {
     storageFailing(siteIds: readonly string[], message: string, now: number, cause: 'sync' | 'write_refused' = 'sync'): Promise<void> {
       const reason = cause === 'sync'
         ? `the disk did not confirm a write (${message}): nothing more is acknowledged; check the disk and reboot the host`
-        : `the database refuses writes (${message}): nothing is acknowledged until it takes them again, alarms are paged to every ladder step; free disk space or fix the disk`
+        : `the database refuses writes (${message}): nothing is acknowledged until it takes them again, alarms are paged to every ladder step; free disk space, fix the disk, or end what holds the database locked`
       return siteWideAlarm(siteIds, 'storage.failing', { message, cause },
         { key: 'storage', subject: 'STORAGE', ruleId: 'storage', alertClass: 'STORAGE FAILING', reason }, now)
     },

@@ -1,6 +1,7 @@
 import type { Alert, AlertState, Notification, NotificationState } from './alert.js'
 import type { AuditEntry, AuditRecord } from './audit.js'
 import type { DeviceEvent } from './event.js'
+import type { Effects } from './effects.js'
 import type { Suppression } from './suppression.js'
 
 /**
@@ -145,6 +146,12 @@ export interface LaneOptions {
    * is even processed (an alarm read behind thousands of routine events: issue 9, alert latency under load).
    */
   readonly urgent?: boolean
+  /**
+   * The same work run WITHOUT writing (compose/dry-run-repos.ts), for what it would page: used when another process
+   * has held the database's write lock for a while, so an alarm is paged (unstored, as when the disk refuses writes)
+   * instead of waiting for the lock. The work itself still commits, and acknowledges, once the lock is released.
+   */
+  readonly whileLocked?: (fx: Effects) => void
 }
 
 /**

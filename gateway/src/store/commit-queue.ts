@@ -40,6 +40,11 @@ export class CommitQueue<T extends Keyed> {
     this.rest = [...rest, ...held, ...this.rest]
   }
 
+  /** Everything waiting, in the order it would be committed (the queue is unchanged). */
+  waiting(): T[] {
+    return [...this.urgent, ...this.rest]
+  }
+
   get size(): number {
     return this.urgent.length + this.rest.length
   }

@@ -32,11 +32,22 @@ export interface GroupHooks {
   readonly onUnlocked?: (lockedForMs: number) => void
   /** How long the write lock may be held elsewhere before `onLocked`. Default 2,000 ms. */
   readonly lockReportMs?: number
+  /**
+   * How long the write lock may be held elsewhere before waiting work with a `whileLocked` run (an alarm) is run
+   * without writing and what it would page is handed to `onUnstored`. Default PAGE_WHILE_LOCKED_AFTER_MS.
+   */
+  readonly pageWhileLockedAfterMs?: number
 }
 
 /** Retry delays while another process holds the write lock: short at first (a CLI's write takes milliseconds). */
 const LOCK_RETRY_FIRST_MS = 5
 const LOCK_RETRY_MAX_MS = 100
+/**
+ * An alarm waits at most this long for another process's write lock before it is paged unstored. Long enough that a
+ * command-line tool's write (milliseconds) pages nobody twice; short enough to keep the gateway's share of the 60 s
+ * answer budget small (reliability-security.md §1.1: p99 under 2 s from receipt to page).
+ */
+export const PAGE_WHILE_LOCKED_AFTER_MS = 500
 
 /** SQLite's answer when the disk or file refused a write (full, read-only, I/O error, file too large), not a bug in the item. */
 export function isStoreRefusal(err: unknown): boolean {
@@ -54,6 +65,9 @@ interface Pending<T> {
   readonly key: string | undefined
   readonly run: (fx: Effects) => T
   readonly recover: ((err: unknown, fx: Effects) => T) | undefined
+  readonly whileLocked: ((fx: Effects) => void) | undefined
+  /** Its `whileLocked` run has been handed over during this lock (once per item). */
+  pagedWhileLocked: boolean
   readonly resolve: (v: T) => void
   readonly reject: (e: unknown) => void
 }
@@ -132,7 +146,7 @@ export class GroupCommitter {
   /** Run `run` inside the next group transaction (urgent work: the one before it); resolves once durably committed. */
   submit<T>(run: (fx: Effects) => T, recover?: (err: unknown, fx: Effects) => T, lane?: LaneOptions): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ key: lane?.key, run, recover, resolve, reject } as Pending<unknown>, lane?.urgent === true)
+      this.queue.push({ key: lane?.key, run, recover, whileLocked: lane?.whileLocked, pagedWhileLocked: false, resolve, reject } as Pending<unknown>, lane?.urgent === true)
       if (!this.scheduled) {
         this.scheduled = true
         this.immediate = setImmediate(() => {
@@ -262,6 +276,36 @@ export class GroupCommitter {
       locked.reported = true
       this.callHook('onLocked', () => this.hooks.onLocked?.(now - locked.since))
     }
+    if (now - locked.since >= (this.hooks.pageWhileLockedAfterMs ?? PAGE_WHILE_LOCKED_AFTER_MS)) this.pageWhileLocked(now - locked.since)
+  }
+
+  /**
+   * The lock is still held elsewhere: waiting work that can say what it would page without writing (`whileLocked`, an
+   * alarm) does so, once per item, and its pages go to `onUnstored` as if the store had refused it. The work stays
+   * queued: it commits, pages as usual and is acknowledged once the lock is released (reliability-security.md row 16:
+   * route first, acknowledge only what is stored).
+   */
+  private pageWhileLocked(lockedForMs: number): void {
+    const items = this.queue.waiting().filter((i) => i.whileLocked && !i.pagedWhileLocked)
+    if (items.length === 0) return
+    const fx = createEffects()
+    // Reads only, but never SQLite's busy wait on the event loop.
+    this.setBusyTimeout(0)
+    try {
+      for (const item of items) {
+        item.pagedWhileLocked = true
+        const one = createEffects()
+        this.callHook('whileLocked', () => {
+          item.whileLocked!(one)
+          mergeEffects(fx, one)
+        })
+      }
+    } finally {
+      this.setBusyTimeout(this.busyTimeoutMs)
+    }
+    if (fx.pages.length === 0) return
+    const err = Object.assign(new Error(`database is locked by another process (for ${lockedForMs} ms)`), { code: 'SQLITE_BUSY' })
+    this.unstored(fx, err)
   }
 
   /**
