@@ -7,6 +7,7 @@ import type { Suppression, SuppressionKind } from './core/suppression.js'
 import { acceptAlert, type AckChannel, closeAlert, declineAlert, type LifecycleDeps, reportNotification, resolveAlert } from './lifecycle/alert-service.js'
 import type { NotificationEvent } from './lifecycle/transitions.js'
 import type { Transact } from './pipeline.js'
+import { checkPresenceLength } from './suppression/presence.js'
 import { clearSuppression, setSuppression, type SuppressionDeps } from './suppression/suppressions.js'
 import { revokeDeviceSecret, rotateDeviceSecret } from './access/device-credentials.js'
 
@@ -124,10 +125,11 @@ export function createCommands(deps: CommandDeps) {
       return command('gateway', `${event} ${notificationId}`, now, (fx) => void reportNotification(deps.lifecycle, fx, notificationId, event, now, detail))
     },
 
-    /** Set a suppression through the API (carer present, away/in hospital, maintenance). */
+    /** Set a suppression through the API (carer present, away/in hospital, maintenance); carer present no longer than a presence button's. */
     suppress(userId: string, input: { kind: SuppressionKind; person_id?: string; device_id?: string; reason: string; expiresAt: number }, now: number): Promise<Suppression> {
       return command(`user:${userId}`, `suppress ${input.kind}`, now, () => {
         const t = suppressionTarget(userId, input.kind, input)
+        if (input.kind === 'carer_present') checkPresenceLength(index.people.get(t.personId)!, input.expiresAt, now)
         return setSuppression(deps.suppressionDeps, { kind: input.kind, scope: t.deviceId ? 'device' : 'person', target: t.deviceId ?? t.personId, reason: input.reason, setBy: `user:${userId}`, expiresAt: input.expiresAt, personId: t.personId, deviceId: t.deviceId }, now)
       })
     },

@@ -3,7 +3,8 @@ import { decodeNativeJson } from '../families/native-json.js'
 
 /**
  * Carer presence button by the door: "in the room" and "leaving". While a carer is present the person's
- * alerts are suppressed (with the reason recorded), up to the person's `presence_timeout_s`.
+ * medium- and low-priority alerts are suppressed (with the reason recorded), up to the person's
+ * `presence_timeout_s`; high-priority ones are still raised (rules/gate.ts holdsBack).
  */
 export default defineDeviceType(
   {

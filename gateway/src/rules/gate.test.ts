@@ -78,14 +78,53 @@ describe('gate: rate limit', () => {
 })
 
 describe('gate: suppressions', () => {
+  const kinds = {
+    carer_present: { words: 'carer present', why: 'personal care', by: 'device:presence-r12' },
+    away: { words: 'person away', why: 'in hospital', by: 'user:u-17' },
+    maintenance: { words: 'device in maintenance', why: 'battery swap', by: 'user:tech-2' },
+  } as const
+  const suppressed = (kind: keyof typeof kinds) => `suppressed: ${kinds[kind].words} (${kinds[kind].why}; set by ${kinds[kind].by}, until 03:30:00Z): ${PRESS}`
+  // The explanation of a high-priority raise that went through a carer-present suppression: the audit shows it was seen.
+  const NOT_APPLIED = `${PRESS}; not suppressed although a carer is recorded present (set by device:presence-r12, until 03:30:00Z): a carer-present suppression never holds back a high-priority rule`
+
+  // Every priority against every kind: carer presence holds back only medium and low (a seizure or a fall is paged
+  // with a carer in the room, who may be the one needing help); away and maintenance hold back every priority.
   it.each([
-    { kind: 'carer_present' as const, words: 'carer present', why: 'personal care', by: 'device:presence-r12' },
-    { kind: 'away' as const, words: 'person away', why: 'in hospital', by: 'user:u-17' },
-    { kind: 'maintenance' as const, words: 'device in maintenance', why: 'battery swap', by: 'user:tech-2' },
-  ])('$kind turns a raise into suppress naming the kind, its reason and who set it', ({ kind, words, why, by }) => {
-    const d = presses([0], {}, [suppression(kind, why, by, T0 + mins(30))])
-    expect(d.trace.map((t) => t.decision)).toEqual([{ outcome: 'suppress', reason: `suppressed: ${words} (${why}; set by ${by}, until 03:30:00Z): ${PRESS}` }])
-    expect(d.state).toEqual({ k: { active: true }, raised: [] })
+    { priority: 'high', kind: 'carer_present', outcome: 'raise', reason: NOT_APPLIED },
+    { priority: 'medium', kind: 'carer_present', outcome: 'suppress', reason: suppressed('carer_present') },
+    { priority: 'low', kind: 'carer_present', outcome: 'suppress', reason: suppressed('carer_present') },
+    { priority: 'high', kind: 'away', outcome: 'suppress', reason: suppressed('away') },
+    { priority: 'medium', kind: 'away', outcome: 'suppress', reason: suppressed('away') },
+    { priority: 'low', kind: 'away', outcome: 'suppress', reason: suppressed('away') },
+    { priority: 'high', kind: 'maintenance', outcome: 'suppress', reason: suppressed('maintenance') },
+    { priority: 'medium', kind: 'maintenance', outcome: 'suppress', reason: suppressed('maintenance') },
+    { priority: 'low', kind: 'maintenance', outcome: 'suppress', reason: suppressed('maintenance') },
+  ] as const)('a $priority-priority raise under $kind: $outcome', ({ priority, kind, outcome, reason }) => {
+    const { why, by } = kinds[kind]
+    const d = presses([0], { priority }, [suppression(kind, why, by, T0 + mins(30))])
+    const alert = { alertClass: 'PENDANT', priority, kind: 'care' }
+    expect(d.trace.map((t) => t.decision)).toEqual([outcome === 'raise' ? { outcome, reason, alert } : { outcome, reason }])
+    // Only a raise that went through counts for the rate limit.
+    expect(d.state).toEqual({ k: { active: true }, raised: outcome === 'raise' ? [T0] : [] })
+  })
+
+  it.each([
+    { name: 'away listed after carer present still holds back a high-priority raise', order: ['carer_present', 'away'], outcome: 'suppress', reason: suppressed('away') },
+    { name: 'carer present listed after away: away holds it back', order: ['away', 'carer_present'], outcome: 'suppress', reason: suppressed('away') },
+  ] as const)('$name', ({ order, outcome, reason }) => {
+    const d = presses([0], {}, order.map((k) => suppression(k, kinds[k].why, kinds[k].by, T0 + mins(30))))
+    expect(d.trace.map((t) => t.decision)).toEqual([{ outcome, reason }])
+  })
+
+  it('without a suppression a raise keeps its reason as it is', () => {
+    expect(presses([0]).trace.map((t) => t.decision.reason)).toEqual([PRESS])
+  })
+
+  it('a high-priority raise that went through carer presence is still rate-limited, and says both', () => {
+    const carer = suppression('carer_present', 'personal care', 'device:presence-r12', T0 + mins(30))
+    const d = presses([0, 100], { rate_limit: { rearm_s: 300, window_s: 3600 } }, [carer])
+    expect(d.trace.map((t) => t.decision.outcome)).toEqual(['raise', 'rate_limited'])
+    expect(d.trace[1]?.decision.reason).toBe(`rate-limited: last alert 100 s ago, re-arm time 300 s: ${NOT_APPLIED}`)
   })
 
   it('a bed-exit deadline passing while a carer is present is suppressed with the bed-exit reason kept', () => {
@@ -123,7 +162,7 @@ describe('gate: active hours, and the order of the modifiers', () => {
 
   it.each([
     { name: 'outside hours wins over a suppression', over: { active_hours: [{ from: '21:00', to: '07:00' }] }, at: [43200], suppressed: true, outcomes: ['outside_hours'] },
-    { name: 'a suppression wins over the rate limit', over: { rate_limit: { rearm_s: 300, window_s: 3600 } }, at: [0, 10], suppressed: 'second', outcomes: ['raise', 'suppress'] },
+    { name: 'a suppression wins over the rate limit', over: { priority: 'medium', rate_limit: { rearm_s: 300, window_s: 3600 } }, at: [0, 10], suppressed: 'second', outcomes: ['raise', 'suppress'] },
     { name: 'an outside_hours raise is not an alert for the rate limit', over: { active_hours: [{ from: '03:00', to: '04:00' }], rate_limit: { rearm_s: 7200, window_s: 3600 } }, at: [-60, 0], suppressed: false, outcomes: ['outside_hours', 'raise'] },
   ] as const)('$name', ({ over, at, suppressed, outcomes }) => {
     const carer = suppression('carer_present', 'visit', 'user:u-9', T0 + mins(600))
