@@ -214,11 +214,19 @@ describe('sourceCleared', () => {
     expect(repos.alerts.get(alert.id)).toMatchObject({ state: 'escalated', escalationStep: 1 })
   })
 
-  it('leaves an accepted medium alert acknowledged (the carer is on the way) and records the clearing', () => {
-    const alert = raiseAndReport({ 'c-amy': ['send'] })
-    acceptAlert(deps, createEffects(), alert.id, 'c-amy', 'soft_pager', T0 + 5000)
-    expect(sourceCleared(deps, fx, input.conditionKey, 'back in bed', T0 + 20_000)).toMatchObject({ state: 'acknowledged', acceptedBy: 'c-amy' })
-    expect(repos.audit.rows.at(-1)).toMatchObject({ kind: 'alert.source_cleared', detail: { state: 'acknowledged', kept_open: true } })
+  it.each(['medium', 'high'] as const)('resolves an accepted %s alert (the episode is over; the carer still closes it), so the next trigger is a new alert', (priority) => {
+    const alert = raiseAndReport({ 'c-amy': ['send'] }, priority)
+    acceptAlert(deps, createEffects(), alert.id, 'c-amy', 'pager_status', T0 + 5000)
+    expect(sourceCleared(deps, fx, input.conditionKey, 'back in bed', T0 + 20_000)).toMatchObject({ state: 'resolved', acceptedBy: 'c-amy', resolvedBy: 'gateway', resolvedAt: T0 + 20_000 })
+    expect(repos.audit.rows.at(-1)).toMatchObject({ kind: 'alert.transition', actor: 'gateway', detail: { from: 'acknowledged', to: 'resolved', event: 'resolve', reason: 'source cleared while c-amy attended: back in bed' } })
+    expect(repos.alerts.findOpenByCondition(input.conditionKey)).toBeNull()
+    // Hours later the same condition triggers again: a new alert, paged from the first step.
+    const again = raiseAlert(deps, createEffects(), { ...input, priority }, T0 + 7_200_000)
+    expect(again.id).not.toBe(alert.id)
+    expect(again).toMatchObject({ state: 'active', triggerCount: 1, escalationStep: 0 })
+    expect(repos.notifications.forAlert(again.id).length).toBeGreaterThan(0)
+    // The first still waits for its outcome.
+    expect(closeAlert(deps, createEffects(), alert.id, 'c-amy', 'real', null, T0 + 7_300_000)).toMatchObject({ state: 'closed', resolvedBy: 'gateway', closedBy: 'c-amy' })
   })
 
   it('returns null and writes nothing for a condition with no open alert', () => {

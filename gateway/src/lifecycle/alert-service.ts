@@ -129,12 +129,22 @@ export function closeAlert(deps: LifecycleDeps, fx: Effects, alertId: string, us
 /**
  * The source cleared (back in bed, seizure stopped). Before anyone accepted, a low or medium alert is
  * cancelled (it still needs a human to close it with an outcome); a high-priority alert is never
- * silently ended: it stays open and keeps escalating, with the clearing recorded.
+ * silently ended: it stays open and keeps escalating, with the clearing recorded. After someone accepted, the alert
+ * is resolved, whatever its priority: the episode is over, the carer still closes it with an outcome, and the next
+ * trigger is a new alert that pages. Left acknowledged, it would have taken that next trigger as a repeat of itself
+ * and paged nobody: a second seizure hours later, with the first accepted from a pager that cannot close alerts.
  */
 export function sourceCleared(deps: LifecycleDeps, fx: Effects, conditionKey: string, reason: string, now: number): Alert | null {
   const alert = deps.alerts.findOpenByCondition(conditionKey)
   if (!alert) return null
   const base = { at: now, actor: 'gateway', alertId: alert.id, personId: alert.personId, deviceId: alert.deviceId }
+  if (alert.state === 'acknowledged') {
+    const to = nextAlertState(alert.id, alert.state, 'resolve')
+    deps.alerts.update(alert.id, { state: to, resolvedBy: 'gateway', resolvedAt: now, updatedAt: now })
+    deps.audit.append({ ...base, kind: 'alert.transition', detail: { from: alert.state, to, event: 'resolve', reason: `source cleared while ${alert.acceptedBy ?? 'someone'} attended: ${reason}` } })
+    fx.alertsChanged.add(alert.id)
+    return deps.alerts.get(alert.id)!
+  }
   if (!open(alert) || alert.priority === 'high') {
     deps.audit.append({ ...base, kind: 'alert.source_cleared', detail: { state: alert.state, priority: alert.priority, kept_open: true, reason } })
     fx.alertsChanged.add(alert.id)
@@ -180,7 +190,10 @@ export function closeBySystem(deps: LifecycleDeps, fx: Effects, conditionKey: st
 
 /**
  * Record a driver or pager report about one notification. A failed or undeliverable page fails over to
- * the pager's fallback (same carer, another route) when it has one; otherwise the ladder moves on at once.
+ * the pager's fallback (same carer, another route) when it has one; otherwise the ladder moves on at once, but only
+ * for a page of the step it is on, and never from its last step: when every route fails at once (a cut paging line
+ * fails each call immediately), a failure moved the ladder on, whose pages failed, and so on, paging and auditing
+ * round the last step without pause. The last step is repeated at its deadline instead, as when nobody answers.
  */
 export function reportNotification(deps: LifecycleDeps, fx: Effects, notificationId: string, event: NotificationEvent, now: number, detail: Record<string, unknown> = {}): void {
   const n = deps.notifications.get(notificationId)
@@ -192,12 +205,25 @@ export function reportNotification(deps: LifecycleDeps, fx: Effects, notificatio
   if (!alert || !open(alert)) return
   const why = `page to ${n.userId} on ${n.pagerId} ${event === 'fail' ? 'failed' : 'undeliverable'}`
   const fb = deps.fallback(n.pagerId, alert.personId, alert.subject, alert.alertClass)
-  if (!fb) return void advance(deps, fx, n.alertId, why, now)
+  if (!fb) {
+    if (failureMovesLadder(deps, alert, n)) advance(deps, fx, n.alertId, why, now)
+    return
+  }
   const next = queuedNotification(deps, n.alertId, { ...fb, userId: n.userId }, n.attempt, now)
   deps.notifications.insert(next)
   deps.audit.append({ at: now, kind: 'notification.transition', actor: 'gateway', alertId: n.alertId, personId: alert.personId, detail: { notification_id: next.id, user_id: n.userId, pager_id: fb.pagerId, protocol: fb.protocol, attempt: n.attempt, from: null, to: 'queued', text: fb.text, failover_from: n.pagerId, reason: why } })
   fx.notificationsToSend.push(next.id)
   fx.pages.push({ alert, notification: next })
+}
+
+/**
+ * A page of an earlier step (another carer of the step already moved it on) or of the last step does not move the
+ * ladder. Each step's pages carry one attempt number, the latest the highest (escalation.ts `runStep`); a fallback
+ * page carries the attempt of the page it replaces.
+ */
+function failureMovesLadder(deps: LifecycleDeps, alert: Alert, n: Notification): boolean {
+  const latest = Math.max(0, ...deps.notifications.forAlert(alert.id).map((x) => x.attempt))
+  return n.attempt >= latest && alert.escalationStep < deps.ladder(alert.siteId, alert.priority).length - 1
 }
 
 /** Every alert whose ladder step is due moves on (timeout). */

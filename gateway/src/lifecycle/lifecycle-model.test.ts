@@ -211,9 +211,12 @@ const pagerReport = fc.tuple(fc.constantFrom<NotificationEvent>('send', 'deliver
   const pages = m.alerts.flatMap((a) => r.repos.notifications.forAlert(a.id)).filter((p) => notificationTransitions[p.state][event] !== undefined)
   const p = pages[n % Math.max(1, pages.length)]
   if (!p) return
-  reportNotification(r.deps, createEffects(), p.id, event, m.now)
   const a = m.alerts.find((x) => x.id === p.alertId)!
-  if ((event === 'fail' || event === 'undeliverable') && escalating(a.state) && !hasFallback(p.pagerId)) escalate(r, a, m.now)
+  // Only a page of the step the ladder is on (the latest attempt) moves it on, and never from the last step.
+  const ofCurrentStep = p.attempt === Math.max(...r.repos.notifications.forAlert(a.id).map((x) => x.attempt))
+  const lastStep = a.step >= r.deps.ladder('oak-house', a.condition.priority).length - 1
+  reportNotification(r.deps, createEffects(), p.id, event, m.now)
+  if ((event === 'fail' || event === 'undeliverable') && escalating(a.state) && !hasFallback(p.pagerId) && ofCurrentStep && !lastStep) escalate(r, a, m.now)
 }))
 
 const timePasses = fc.oneof(fc.integer({ min: 1, max: 5000 }), fc.integer({ min: 1, max: 400_000 }), fc.integer({ min: 1, max: 1_800_000 })).map((ms) => new Cmd(`time passes ${ms} ms`, (m, r) => {
@@ -243,6 +246,11 @@ const cleared = condition.map((c) => new Cmd(`source cleared ${c.key}`, (m, r) =
   const got = sourceCleared(r.deps, createEffects(), c.key, 'back to normal', m.now)
   if (!open) return void expect(got).toBeNull()
   if (escalating(open.state) && c.priority !== 'high') return void Object.assign(open, { state: 'cancelled', nextStepAt: null, transitions: open.transitions + 1 })
+  // Accepted, then the source cleared: the episode is over (resolved by the gateway), whatever the priority.
+  if (open.state === 'acknowledged') {
+    expect(r.repos.audit.rows.slice(rowsBefore).map((x) => [x.kind, x.actor, x.detail.from, x.detail.to])).toEqual([['alert.transition', 'gateway', 'acknowledged', 'resolved']])
+    return void Object.assign(open, { state: 'resolved', transitions: open.transitions + 1 })
+  }
   expect(r.repos.audit.rows.slice(rowsBefore).map((x) => [x.kind, x.detail.kept_open])).toEqual([['alert.source_cleared', true]])
 }))
 

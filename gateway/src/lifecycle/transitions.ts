@@ -22,7 +22,8 @@ const open = { expire: 'expired', cancel: 'cancelled' } as const
 export const notificationTransitions: Readonly<Record<NotificationState, Partial<Record<NotificationEvent, NotificationState>>>> = {
   queued: { send: 'sent', fail: 'failed', undeliverable: 'undeliverable', ...open },
   sent: { deliver: 'delivered', read: 'read', accept: 'accepted', reject: 'rejected', fail: 'failed', undeliverable: 'undeliverable', ...open },
-  delivered: { read: 'read', accept: 'accepted', reject: 'rejected', ...open },
+  // ESPA 4.4.4: a call reported paged (7=3) may still be reported absent, busy or failed (7=4/1/8, 8=1) after it.
+  delivered: { read: 'read', accept: 'accepted', reject: 'rejected', fail: 'failed', undeliverable: 'undeliverable', ...open },
   read: { accept: 'accepted', reject: 'rejected', ...open },
   accepted: {},
   rejected: {},
