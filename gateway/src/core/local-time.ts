@@ -140,10 +140,13 @@ function resolve(dayMs: number, minute: number, tz: string): number {
   const offsets = [...new Set([-DAY_MS, 0, DAY_MS].map((d) => offsetMs(target + d, tz)))]
   const hits = offsets.map((o) => target - o).filter((t) => wallMs(wall(t, tz)) === target)
   if (hits.length > 0) return Math.min(...hits) // autumn repeat: the first (summer-time) one
-  // Gap: the transition lies between these two instants; bisect to the second for the first one after it.
-  let lo = target - Math.max(...offsets)
-  let hi = target - Math.min(...offsets)
-  const before = offsetMs(lo, tz)
+  // Gap: the transition lies between these two instants.
+  const lo = target - Math.max(...offsets)
+  return clockChange(lo, target - Math.min(...offsets), tz, offsetMs(lo, tz))
+}
+
+/** The first whole second in (lo, hi] whose offset is no longer `before` (offset(lo) is `before`, offset(hi) is not). */
+function clockChange(lo: number, hi: number, tz: string, before: number): number {
   while (hi - lo > 1000) {
     const mid = lo + Math.floor((hi - lo) / 2000) * 1000
     if (offsetMs(mid, tz) === before) lo = mid
@@ -185,6 +188,47 @@ export function previousLocalTime(atOrBeforeMs: number, tz: string, at: LocalTim
     if (t <= atOrBeforeMs) return t
   }
   throw new Error(`no ${at} in ${tz} within 3 days before ${new Date(atOrBeforeMs).toISOString()}`)
+}
+
+/**
+ * The first instant at or after `atMs` that is inside any of the windows (`inside` true: when active hours next
+ * begin) or outside all of them (`inside` false: when the active hours holding `atMs` end); `atMs` itself when it
+ * already is. Null when that never happens within 3 days: no windows (always active) or windows covering the day.
+ * Wall-clock semantics as isWithinAnyWindow, so DST-correct: hours that end at a time the clocks skip end when they
+ * skip it, and a window re-entered in the repeated autumn hour is active again.
+ */
+export function nextHoursChange(atMs: number, tz: string, windows: readonly TimeWindow[], inside: boolean): number | null {
+  if (isWithinAnyWindow(atMs, tz, windows) === inside) return atMs
+  // Only "never ends" is left (nothing is never inside): say so without walking three days.
+  if (windows.length === 0 || coversTheDay(windows)) return null
+  const edges = windows.map((w) => bounds(w)[inside ? 0 : 1])
+  // The answer can only be a wall-clock edge (a window's `from` or `to`) or a clock change: step from one to the next.
+  for (let t = atMs; t < atMs + 3 * DAY_MS;) {
+    const w = wall(t, tz)
+    const m = w.hour * 60 + w.minute
+    const ahead = Math.min(...edges.map((e) => ((e - m + 1439) % 1440) + 1)) // 1..1440 wall minutes
+    const second = Math.floor(t / 1000) * 1000
+    let next = second - w.second * 1000 + ahead * MINUTE_MS
+    const before = offsetMs(second, tz)
+    if (offsetMs(next, tz) !== before) next = clockChange(second, next, tz, before)
+    if (isWithinAnyWindow(next, tz, windows) === inside) return next
+    t = next
+  }
+  return null
+}
+
+// Per configured list: rules hold their windows for as long as the configuration is loaded.
+const wholeDay = new WeakMap<readonly TimeWindow[], boolean>()
+/** True when every minute of the local day is in some window. */
+function coversTheDay(windows: readonly TimeWindow[]): boolean {
+  let known = wholeDay.get(windows)
+  if (known === undefined) {
+    const all = windows.map(bounds)
+    known = true
+    for (let m = 0; m < 1440 && known; m++) known = all.some((b) => inside(b, m))
+    wholeDay.set(windows, known)
+  }
+  return known
 }
 
 /** Describe a window for humans: "21:00–07:00 Europe/London". */

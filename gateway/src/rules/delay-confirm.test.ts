@@ -191,10 +191,12 @@ describe('bed_exit active hours 21:00–07:00 Europe/London (DST edges)', () => 
   it.each([
     { name: 'deadline at 07:00:30 GMT', out: utc(1, 15, 6, 59) },
     { name: 'deadline at 07:00:30 BST on the day the clocks go forward', out: utc(3, 29, 5, 59) },
-  ])('out at 06:59 local, still out after the window closes ($name): outside_hours, with the reason kept', ({ out }) => {
+  ])('out at 06:59 local, still out when the window closes ($name): the episode ends at 07:00 local, saying so', ({ out }) => {
     const d = new Driver(rules.bedExit(90, { active_hours: NIGHT }))
     d.event('out_of_bed', out)
-    expect(d.until(out + sec(90)).map((t) => t.decision)).toEqual([{ outcome: 'outside_hours', reason: `outside active hours 21:00–07:00 Europe/London: not back in bed within 90 s (out of bed since ${new Date(out).toISOString().slice(11, 19)}Z, 90 s ago)` }])
+    const hhmmss = (ms: number) => new Date(ms).toISOString().slice(11, 19)
+    expect(d.until(out + sec(90)).map((t) => [t.at, t.decision])).toEqual([[out + sec(60), { outcome: 'outside_hours', reason: `active hours ended at ${hhmmss(out + sec(60))}Z, 60 s after out of bed at ${hhmmss(out)}Z: episode ended without an alert; not monitored until the next out of bed inside active hours` }]])
+    expect(d.deadline).toBeNull()
   })
 })
 

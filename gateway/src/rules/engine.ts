@@ -5,7 +5,7 @@ import { expectedBy } from './expected-by.js'
 import { type ActiveSuppression, gate, type GateContext } from './gate.js'
 import { immediate } from './immediate.js'
 import { inactivity } from './inactivity.js'
-import { describeWindow, isWithinAnyWindow } from '../core/local-time.js'
+import { describeWindow, isWithinAnyWindow, nextHoursChange } from '../core/local-time.js'
 import type { RuleConfig } from './rule-config.js'
 import { sustained } from './sustained.js'
 import type { Decision, RuleContext, RuleInput, RuleKind, RuleStep } from './types.js'
@@ -95,7 +95,12 @@ function kindOf(rule: RuleConfig): RuleKind<RuleConfig, unknown> {
 
 function contextOf(b: RuleBinding): RuleContext {
   const windows = b.rule.active_hours ?? []
-  return { tz: b.tz, inHours: (at) => isWithinAnyWindow(at, b.tz, windows) }
+  return {
+    tz: b.tz,
+    inHours: (at) => isWithinAnyWindow(at, b.tz, windows),
+    hoursEnd: (at) => nextHoursChange(at, b.tz, windows, false),
+    hoursBegin: (at) => nextHoursChange(at, b.tz, windows, true),
+  }
 }
 
 function unpack(b: RuleBinding, stored: unknown): StoredRuleState {

@@ -120,6 +120,37 @@ describe('rules properties', () => {
     }), runs)
   })
 
+  it('(4) a raise is about its own stretch of active hours: what it reports on all happened inside the hours it is raised in', () => {
+    /** Every instant of [from, to] inside active hours (wall time changes state only on whole minutes). */
+    const inside = (windows: NonNullable<RuleConfig['active_hours']>, from: number, to: number) => {
+      if (!isWithinAnyWindow(from, TZ, windows) || !isWithinAnyWindow(to, TZ, windows)) return false
+      for (let t = Math.floor(from / 60_000) * 60_000 + 60_000; t < to; t += 60_000) if (!isWithinAnyWindow(t, TZ, windows)) return false
+      return true
+    }
+    fc.assert(fc.property(scenarioFor(anyRule), (s) => {
+      const r = s.rule
+      const windows = r.active_hours ?? []
+      for (const t of play(s).trace.filter((x) => x.decision.outcome === 'raise')) {
+        const before = s.events.filter((e) => e.at <= t.at)
+        const at = new Date(t.at).toISOString()
+        if (r.kind === 'bed_exit' || r.kind === 'delay_confirm' || r.kind === 'sustained') {
+          // A start, not cancelled before the raise, with the whole time since inside the same hours. The latest start
+          // is the one to check: if an earlier one qualifies, so does it.
+          const [start, stop] = r.kind === 'bed_exit' ? ['out_of_bed', 'in_bed'] : r.kind === 'sustained' ? [r.start, r.stop] : [r.start, r.cancel]
+          const e = before.filter((x) => x.type === start).at(-1)
+          const ok = e !== undefined && !before.some((c) => c.type === stop && c.at > e.at && c.at < t.at) && inside(windows, e.at, t.at)
+          expect(ok, `raise at ${at}: no start in the same active hours`).toBe(true)
+        } else if (r.kind === 'count_in_window') {
+          const hits = before.filter((e) => e.type === r.on).slice(-r.count)
+          expect(hits.length === r.count && t.at - hits[0]!.at < sec(r.window_s) && inside(windows, hits[0]!.at, t.at), `raise at ${at}`).toBe(true)
+        } else if (r.kind === 'inactivity') {
+          const from = t.at - sec(r.period_s)
+          expect(from >= s.start && !before.some((e) => r.on.includes(e.type) && e.at > from) && inside(windows, from, t.at), `raise at ${at}`).toBe(true)
+        }
+      }
+    }), { numRuns: 500 })
+  })
+
   it('every decision keeps a human-readable reason', () => {
     fc.assert(fc.property(scenarioFor(anyRule), (s) => {
       for (const t of play(s).trace) expect(t.decision.reason).toMatch(/\S{2,}/)

@@ -97,8 +97,8 @@ describe('sustained active hours 21:00–07:00 Europe/London', () => {
   it.each([
     { name: 'start at 23:59:30 GMT, sustained past midnight: raise', start: utc(1, 14, 23, 59, 30), outcome: 'raise' },
     { name: 'start at 06:58 GMT, deadline 06:59 GMT: raise', start: utc(1, 15, 6, 58), outcome: 'raise' },
-    { name: 'start at 06:59:30 GMT, deadline 07:00:30 GMT: outside_hours', start: utc(1, 15, 6, 59, 30), outcome: 'outside_hours' },
-    { name: 'start on Sun 29 Mar 05:59:30 UTC (06:59:30 BST), deadline 07:00:30 BST: outside_hours', start: utc(3, 29, 5, 59, 30), outcome: 'outside_hours' },
+    { name: 'start at 06:59:30 GMT, deadline 07:00:30 GMT: the episode ends at 07:00, outside_hours', start: utc(1, 15, 6, 59, 30), outcome: 'outside_hours' },
+    { name: 'start on Sun 29 Mar 05:59:30 UTC (06:59:30 BST), deadline 07:00:30 BST: the episode ends at 07:00 BST, outside_hours', start: utc(3, 29, 5, 59, 30), outcome: 'outside_hours' },
     { name: 'start on Sat 28 Mar 05:59:30 UTC (05:59:30 GMT): raise', start: utc(3, 28, 5, 59, 30), outcome: 'raise' },
     { name: 'start in the second 01:30 on Sun 25 Oct (01:30 GMT): raise', start: utc(10, 25, 1, 30), outcome: 'raise' },
   ])('$name', ({ start, outcome }) => {
@@ -118,9 +118,10 @@ describe('sustained active hours 21:00–07:00 Europe/London', () => {
     expect(d.event('vibration_stop', at + sec(120)).map((t) => t.decision.outcome)).toEqual(['ignore'])
   })
 
-  it('a deadline that passes outside active hours keeps its reason in the outside_hours decision', () => {
+  it('an episode still running when active hours end ends then, with one decision giving its times', () => {
     const d = new Driver(rules.sustained(60, { active_hours: NIGHT }))
     d.event('vibration_start', utc(1, 15, 6, 59, 30))
-    expect(d.until(utc(1, 15, 8)).map((t) => t.decision.reason)).toEqual(['outside active hours 21:00–07:00 Europe/London: vibration_start sustained for 60 s (at least 60 s)'])
+    expect(d.until(utc(1, 15, 8)).map((t) => [t.at, t.decision.reason])).toEqual([[utc(1, 15, 7), 'active hours ended at 07:00:00Z, 30 s after vibration_start at 06:59:30Z with no vibration_stop: episode ended without an alert; not monitored until the next vibration_start inside active hours']])
+    expect(d.deadline).toBeNull()
   })
 })

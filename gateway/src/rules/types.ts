@@ -34,6 +34,10 @@ export interface RuleContext {
   readonly tz: string
   /** True when the rule's active hours include this instant (always true without active hours). */
   readonly inHours: (at: number) => boolean
+  /** The first instant at or after `at` outside active hours (`at` itself when outside); null if they never end. */
+  readonly hoursEnd: (at: number) => number | null
+  /** The first instant at or after `at` inside active hours (`at` itself when inside). */
+  readonly hoursBegin: (at: number) => number | null
 }
 
 /**
