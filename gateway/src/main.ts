@@ -47,7 +47,7 @@ import { auditAnchorTopic } from './core/topics.js'
 import { createAccountRepo, createRepositories, openDatabase } from './store/index.js'
 import { createGatewayCommitter } from './compose/gateway-committer.js'
 import { startDeviceBroker } from './compose/device-broker.js'
-import { createUnstoredRouting } from './compose/unstored-routing.js'
+import { createUnstoredRouting, lockedElsewhere } from './compose/unstored-routing.js'
 import { createDryRunRepos } from './compose/dry-run-repos.js'
 import { planEveryStep } from './lifecycle/escalation.js'
 import type { WalFileOps } from './store/wal-sync.js'
@@ -184,11 +184,12 @@ export async function startGateway(opts: GatewayOptions, log: Logger, clock: Clo
     show: (alert, n) => hub.showUnstored(alert, n),
     recovered: () => hub.resync(),
     everyStep: (alert, now) => planEveryStep(pipeline.lifecycle, alert, now),
-    raiseStorageFailing: (message) => void pipeline.storageFailing(siteIds, message, clock.now(), 'write_refused').catch(() => undefined),
+    raiseStorageFailing: (message, err) => (lockedElsewhere(err) ? unstoredRouting?.refused(pipeline.storageLockedPages(siteIds, message, clock.now()), err)
+      : void pipeline.storageFailing(siteIds, message, clock.now(), 'write_refused').catch(() => undefined)),
     recordOutage: (detail) => committer.submit(() => void repos.audit.append({ at: clock.now(), kind: 'storage.failing', actor: 'gateway', detail })),
   })
   afterCommit = (fx) => {
-    unstoredRouting?.committed()
+    unstoredRouting?.committed(fx)
     if (fx.alertsChanged.size) {
       hub.alertsChanged(fx.alertsChanged)
       dispatcher.withdraw(fx.alertsChanged)

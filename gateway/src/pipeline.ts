@@ -1,7 +1,6 @@
 import type { Logger } from 'pino'
 import type { ConfigIndex } from './config/config-index.js'
 import { AUDIT_ONLY, type LaneOptions, type Repositories } from './core/contracts.js'
-import type { AuditKind } from './core/audit.js'
 import type { Effects } from './core/effects.js'
 import type { DeviceEvent, RawMessage } from './core/event.js'
 import { type GatewayError, gatewayError } from './core/errors.js'
@@ -22,6 +21,7 @@ import { clearSuppression, setSuppression } from './suppression/suppressions.js'
 import { userMayAct } from './config/config-index.js'
 import { routineHolder } from './audit/routine-events.js'
 import { recordRuleVersions } from './rules/rule-versions.js'
+import { createSiteAlarms } from './site-alarms.js'
 
 /** What happened to one incoming message; the transport acknowledges only after this resolves. */
 export type IngestOutcome =
@@ -118,17 +118,7 @@ export function createPipeline(deps: PipelineDeps) {
       log.error({ err }, 'working out what waiting work would page failed; it is paged when the database lock is released')
     }
   } } : {})
-
-  /** The gateway itself is failing: its audit row, and a high-priority technical alert at every site. */
-  function siteWideAlarm(siteIds: readonly string[], kind: AuditKind, detail: Record<string, unknown>, a: { key: string; subject: string; ruleId: string; alertClass: string; reason: string }, now: number): Promise<void> {
-    const work = (fx: Effects) => {
-      repos.audit.append({ at: now, kind, actor: 'gateway', detail })
-      for (const siteId of siteIds) {
-        raiseAlert(lifecycle, fx, { siteId, personId: null, subject: a.subject, deviceId: null, ruleId: a.ruleId, ruleVersion: 'builtin', conditionKey: `${a.key}/${siteId}`, kind: 'technical', alertClass: a.alertClass, priority: 'high', triggerEventSeq: null, reason: a.reason }, now)
-      }
-    }
-    return deps.transact(work, undefined, pagedWhileLocked(work))
-  }
+  const siteAlarms = createSiteAlarms({ audit: repos.audit, lifecycle, transact: deps.transact, pagedWhileLocked, ...(deps.dryRun ? { dryRun: deps.dryRun } : {}) })
 
   /** A device's status topic: `offline` (its last will, sent by the broker when it vanished) or `online`. */
   async function liveness(deviceId: string, raw: RawMessage): Promise<IngestOutcome> {
@@ -180,7 +170,17 @@ export function createPipeline(deps: PipelineDeps) {
     }
   }
 
-  /** `dry`: worked out while the database is locked (`pagedWhileLocked`), so supervision's memory is not moved. */
+  /** Where an event goes in the group commit (ingest/commit-lane.ts); an alarm that pages can be paged while locked. */
+  function laneOf(event: Omit<DeviceEvent, 'seq'>, personId: string): LaneOptions {
+    const lane = commitLane(bindings.urgent, alertOpen, event.deviceId, personId, event.type)
+    return lane.urgent ? { ...lane, ...pagedWhileLocked((fx) => processEvent(event, fx, true)) } : lane
+  }
+
+  /**
+   * `dry`: worked out while the database is locked (`pagedWhileLocked`). Technical events are left out: they move
+   * supervision's memory (an `offline` marks the device silent, and the real run would then not raise NOT REPORTING),
+   * and no valid configuration makes one an alarm that pages first (a rule cannot listen for `offline`).
+   */
   function processEvent(event: Omit<DeviceEvent, 'seq'>, fx: Effects, dry = false): IngestOutcome {
     const seq = repos.journal.insert(event, 'processed')
     if (seq === null) {
@@ -268,10 +268,7 @@ export function createPipeline(deps: PipelineDeps) {
         }
         // A message with no new event (a zigbee2mqtt state report that changed nothing) still shows the device is alive.
         // An alarm that will page goes ahead of routine work (ingest/commit-lane.ts), decided before anything is submitted.
-        const lanes = normalised.events.map((e) => {
-          const lane = commitLane(bindings.urgent, alertOpen, device.id, device.person, e.type)
-          return lane.urgent ? { ...lane, ...pagedWhileLocked((fx) => processEvent(e, fx, true)) } : lane
-        })
+        const lanes = normalised.events.map((e) => laneOf(e, device.person))
         const outcomes = await Promise.all(normalised.events.map((event, i) => deps.transact((fx) => processEvent(event, fx), (err) => recordFailure(event, err), lanes[i])))
         // zigbee2mqtt availability "offline" is the bridge saying the device is gone, not a sign of life.
         if (!normalised.events.some((e) => e.type === 'offline')) {
@@ -297,7 +294,8 @@ export function createPipeline(deps: PipelineDeps) {
 
     /** Fire every deadline due at `now` (rule deadlines and escalation steps, missed ones included), each exactly once. */
     fireDueTimers(now: number): Promise<number> {
-      return deps.transact((fx) => {
+      // While another process holds the lock, the alarms and ladder steps falling due are paged from a dry run too.
+      const work = (fx: Effects) => {
         const due = repos.timers.due(now)
         for (const t of due) {
           repos.timers.clear(t.key)
@@ -311,7 +309,8 @@ export function createPipeline(deps: PipelineDeps) {
         }
         // Escalation deadlines: every open alert whose ladder step is due moves on.
         return due.length + advanceDue(lifecycle, fx, now)
-      })
+      }
+      return deps.transact(work, undefined, pagedWhileLocked(work))
     },
 
     /** Record every rule that differs from the version last run (rules/rule-versions.ts). */
@@ -338,31 +337,12 @@ export function createPipeline(deps: PipelineDeps) {
       })
     },
 
-    /**
-     * The audit trail failed verification (issue 8): a high-priority technical alert at every site, and the
-     * finding in the trail itself, so a broken chain is never run on silently.
-     */
-    auditIntegrity(siteIds: readonly string[], finding: { kind: string | null; firstBadSeq: number | null; message: string }, now: number): Promise<void> {
-      return siteWideAlarm(siteIds, 'audit.chain_broken', { kind: finding.kind, first_bad_seq: finding.firstBadSeq, message: finding.message },
-        { key: 'audit', subject: 'AUDIT', ruleId: 'audit-integrity', alertClass: 'AUDIT TRAIL BROKEN', reason: `audit trail verification failed (${finding.kind} at row ${finding.firstBadSeq}): ${finding.message}` }, now)
-    },
-
-    /**
-     * The disk refused to sync the write-ahead log (issue 9): a high-priority technical alert at every site. Its own
-     * commit cannot be confirmed either, but screens and pagers are told at COMMIT, so people learn of it; the
-     * caller ignores this promise's (certain) rejection.
-     */
-    storageFailing(siteIds: readonly string[], message: string, now: number, cause: 'sync' | 'write_refused' = 'sync'): Promise<void> {
-      const reason = cause === 'sync'
-        ? `the disk did not confirm a write (${message}): nothing more is acknowledged; check the disk and reboot the host`
-        : `the database refuses writes (${message}): nothing is acknowledged until it takes them again, alarms are paged to every ladder step; free disk space, fix the disk, or end what holds the database locked`
-      return siteWideAlarm(siteIds, 'storage.failing', { message, cause },
-        { key: 'storage', subject: 'STORAGE', ruleId: 'storage', alertClass: 'STORAGE FAILING', reason }, now)
-    },
+    ...siteAlarms,
 
     /** An event from a source that is not MQTT (a nurse-call panel over ESPA): journaled and processed like any other. */
     ingestEvent(event: Omit<DeviceEvent, 'seq'>): Promise<IngestOutcome> {
-      return deps.transact((fx) => processEvent(event, fx), (err) => recordFailure(event, err))
+      const person = index.devices.get(event.deviceId)?.person
+      return deps.transact((fx) => processEvent(event, fx), (err) => recordFailure(event, err), person === undefined ? undefined : laneOf(event, person))
     },
 
     /** A message from a non-MQTT source that could not be used (an unmapped panel call address). */

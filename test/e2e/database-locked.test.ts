@@ -19,6 +19,7 @@ describe('the database locked by another process', () => {
   let monitor: MqttClient
   let other: Database.Database
   let bob: Screen
+  let board: Screen
 
   beforeAll(async () => {
     dataDir = tempDataDir()
@@ -26,11 +27,13 @@ describe('the database locked by another process', () => {
     // This helper's devices never reconnect or resend: an alarm the gateway rejected would be lost for good.
     monitor = await connectDevice(gw.mqttPort, 'sz-r14', gw.credentials.devices['sz-r14']!)
     bob = await connectScreen(gw.httpPort, gw.credentials.users['c-bob']!)
+    board = await connectScreen(gw.httpPort, gw.credentials.users['tl-kim']!)
   }, 60_000)
   afterAll(async () => {
     if (other?.inTransaction) other.exec('ROLLBACK')
     other?.close()
     bob?.close()
+    board?.close()
     await monitor?.endAsync()
     await gw?.kill('SIGTERM')
   })
@@ -63,6 +66,9 @@ describe('the database locked by another process', () => {
     const page = await bob.waitFor((m) => m.type === 'notification' && String((m.notification as { text: string }).text).startsWith('R14'), "the page on Bob's soft pager during the lock")
     expect(page.notification).toMatchObject({ user_id: 'c-bob', protocol: 'soft', unstored: true })
     expect(gw.logs.some((l) => l.includes('STORAGE FAILING') && l.includes('locked by another process'))).toBe(true)
+    // The site's STORAGE FAILING alarm is paged the same way.
+    const storage = await board.waitFor((m) => m.type === 'alert' && (m.alert as { alert_class: string }).alert_class === 'STORAGE FAILING', 'STORAGE FAILING on the board during the lock')
+    expect(storage.alert).toMatchObject({ kind: 'technical', priority: 'high', unstored: true })
     const leader = gw.credentials.users['tl-kim']!
     // Nothing of it is stored, nor acknowledged, until the lock is released.
     expect((await api(gw.httpPort, leader, '/api/alerts?state=open')).body.alerts).toEqual([])
@@ -80,7 +86,9 @@ describe('the database locked by another process', () => {
     await publishEvent(monitor, 'sz-r14', { type: 'heartbeat' })
     await eventually(async () => (await health()).status === 200, '/healthz 200 again')
     const outage = await eventually(async () => ((await api(gw.httpPort, gw.credentials.users['au-raj']!, '/api/audit/search?kind=storage.failing')).body.entries as { detail: Record<string, unknown> }[]).find((e) => e.detail.recovered_at !== undefined), 'the outage in the audit trail')
-    expect(String(outage.detail.error)).toContain('locked by another process')
+    expect(outage.detail).toMatchObject({ cause: 'locked', error: expect.stringContaining('locked by another process') })
+    // A lock's STORAGE FAILING was paged, never stored: nothing is left escalating once the lock is gone.
+    expect(((await api(gw.httpPort, leader, '/api/alerts?state=open')).body.alerts as { alert_class: string }[]).map((a) => a.alert_class)).toEqual(['SEIZURE'])
     expect(gw.logs.some((l) => l.includes('the database lock was released'))).toBe(true)
     // Committed exactly once.
     const db = new Database(join(dataDir, 'gateway.db'), { readonly: true })

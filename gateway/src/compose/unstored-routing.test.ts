@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import type { Alert, Notification } from '../core/alert.js'
 import { createEffects } from '../core/effects.js'
 import type { Page, PagerDriver, SendResult } from '../core/pager.js'
-import { createUnstoredRouting, RECOVERY_QUIET_MS, UNSTORED_REPEAT_MS } from './unstored-routing.js'
+import { createUnstoredRouting, lockedElsewhere, RECOVERY_QUIET_MS, UNSTORED_REPEAT_MS } from './unstored-routing.js'
 
 const T0 = Date.UTC(2026, 10, 28, 3, 0, 0)
 const note = (id: string, userId: string, pagerId: string, protocol: 'soft' | 'espa'): Notification => ({ id, userId, pagerId, protocol, text: 'R14 SEIZURE' } as Notification)
@@ -125,5 +125,52 @@ describe('paging while the store refuses writes', () => {
     await tick()
     expect(before).toBeGreaterThan(0)
     expect(count(w)).toBe(2 * before)
+  })
+
+  it('a stored alert of the condition ends its repeat window: a new alarm of it in a later refusal or lock is paged', async () => {
+    const w = world()
+    w.routing.refused(fxOf([alert('al-1'), note('nt-1', 'c-amy', 'soft-amy', 'soft')]), new Error('full'))
+    await tick()
+    // The resent alarm committed, stored and paged as usual (then accepted and closed).
+    w.advance(1_000)
+    w.routing.committed(fxOf([alert('al-stored'), note('nt-s', 'c-amy', 'soft-amy', 'soft')]))
+    // A minute later, a new seizure while the store refuses again: a new incident, paged at once.
+    w.advance(60_000)
+    w.routing.refused(fxOf([alert('al-3'), note('nt-3', 'c-amy', 'soft-amy', 'soft')]), new Error('full'))
+    await tick()
+    expect(w.shown).toEqual(['al-1:c-amy', 'al-3:c-amy'])
+    expect(w.radio.map((p) => p.alertId)).toEqual(['al-1', 'al-3'])
+  })
+
+  it('the repeat window does not outlast the outage it belongs to', async () => {
+    const w = world()
+    w.routing.refused(fxOf([alert('al-1'), note('nt-1', 'c-amy', 'soft-amy', 'soft')]), new Error('full'))
+    await tick()
+    w.advance(RECOVERY_QUIET_MS)
+    w.routing.committed()
+    expect(w.routing.failing).toBe(false)
+    w.advance(1_000)
+    w.routing.refused(fxOf([alert('al-2'), note('nt-2', 'c-amy', 'soft-amy', 'soft')]), new Error('full'))
+    await tick()
+    expect(w.shown).toEqual(['al-1:c-amy', 'al-2:c-amy'])
+  })
+
+  it('another process\'s lock: STORAGE FAILING is raised with the lock\'s error, and the outage is recorded as locked', async () => {
+    const raised: unknown[] = []
+    const w = world()
+    const lock = Object.assign(new Error('database is locked by another process (for 555 ms)'), { code: 'SQLITE_BUSY', lockedElsewhere: true })
+    expect(lockedElsewhere(lock)).toBe(true)
+    expect(lockedElsewhere(Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' }))).toBe(false)
+    const routing = createUnstoredRouting({
+      log: pino({ level: 'silent' }), now: () => T0, driverFor: () => undefined, addressOf: () => null, everyStep: () => [], show: () => 1,
+      raiseStorageFailing: (_m, err) => void raised.push(err), recovered: () => undefined, recordOutage: async () => undefined,
+    })
+    routing.refused(fxOf([alert('al-1'), note('nt-1', 'c-amy', 'soft-amy', 'soft')]), lock)
+    expect(raised).toEqual([lock])
+    w.routing.refused(fxOf([alert('al-1'), note('nt-1', 'c-amy', 'soft-amy', 'soft')]), lock)
+    w.advance(RECOVERY_QUIET_MS)
+    w.routing.committed()
+    await tick()
+    expect(w.outages).toEqual([expect.objectContaining({ cause: 'locked', error: 'database is locked by another process (for 555 ms)' })])
   })
 })

@@ -12,8 +12,11 @@ export interface UnstoredRoutingDeps {
   readonly everyStep: (alert: Alert, now: number) => Notification[]
   /** Show an unstored alert and its page on the addressee's screens and the boards; how many of the addressee's screens got it. */
   readonly show: (alert: Alert, notification: Notification) => number
-  /** Raise the site-wide STORAGE FAILING alarm (it is paged like any alarm, through this routing if it cannot be stored). */
-  readonly raiseStorageFailing: (message: string) => void
+  /**
+   * Raise the site-wide STORAGE FAILING alarm (it is paged like any alarm, through this routing if it cannot be
+   * stored). `err` is the first refusal: for another process's lock (`lockedElsewhere`) the alarm is paged and not stored.
+   */
+  readonly raiseStorageFailing: (message: string, err: unknown) => void
   /** Write the outage into the audit trail once the store takes writes again. */
   readonly recordOutage: (detail: Record<string, unknown>) => Promise<void>
   /** The outage is over: screens drop the alerts shown unstored (their resent, stored alarms are shown by now). */
@@ -24,6 +27,9 @@ export interface UnstoredRoutingDeps {
 export const UNSTORED_REPEAT_MS = 5 * 60_000
 /** How long the store must take every write before an outage is over (a nearly full disk takes small commits and refuses larger ones). */
 export const RECOVERY_QUIET_MS = 15_000
+
+/** The group committer's refusal while another process holds the write lock (store/group-commit.ts `pageWhileLocked`). */
+export const lockedElsewhere = (err: unknown): boolean => (err as { lockedElsewhere?: unknown } | null)?.lockedElsewhere === true
 
 /**
  * When the store refuses writes (disk full, read-only remount, I/O error), alarms are still routed but not
@@ -42,6 +48,7 @@ export function createUnstoredRouting(deps: UnstoredRoutingDeps) {
   let since: number | null = null
   let lastRefusal = 0
   let firstError = ''
+  let firstCause: 'write_refused' | 'locked' = 'write_refused'
   let refusedGroups = 0
   let pagesSent = 0
   const sentAt = new Map<string, number>()
@@ -74,6 +81,11 @@ export function createUnstoredRouting(deps: UnstoredRoutingDeps) {
     }
   }
 
+  function forget(condition: string): void {
+    shownAs.delete(condition)
+    for (const key of sentAt.keys()) if (key.startsWith(`${condition}|`)) sentAt.delete(key)
+  }
+
   function recordPending(): void {
     const detail = unrecorded.shift()
     if (!detail) return
@@ -93,6 +105,7 @@ export function createUnstoredRouting(deps: UnstoredRoutingDeps) {
       if (first) {
         since = now
         firstError = err instanceof Error ? err.message : String(err)
+        firstCause = lockedElsewhere(err) ? 'locked' : 'write_refused'
       }
       deps.log.error({ err, pages: fx.pages.length }, 'STORAGE FAILING: the database refused a write; nothing is acknowledged, alarms are still paged; free space or fix the disk')
       for (const [key, at] of sentAt) if (now - at >= UNSTORED_REPEAT_MS) sentAt.delete(key)
@@ -114,18 +127,25 @@ export function createUnstoredRouting(deps: UnstoredRoutingDeps) {
           if (!sentAt.has(key)) send(alert, n, key)
         }
       }
-      if (first) deps.raiseStorageFailing(firstError)
+      if (first) deps.raiseStorageFailing(firstError, err)
     },
 
-    /** A group committed: after RECOVERY_QUIET_MS without a refusal, the outage is over. */
-    committed(): void {
+    /**
+     * A group committed (with its effects): after RECOVERY_QUIET_MS without a refusal, the outage is over. A condition
+     * whose alert is now stored and paged is no longer held back by the repeat window: a new alarm of it, in a later
+     * refusal or lock, is a new incident and is paged.
+     */
+    committed(fx?: Effects): void {
+      for (const { alert } of fx?.pages ?? []) forget(conditionOf(alert))
       recordPending()
       if (since === null || deps.now() - lastRefusal < RECOVERY_QUIET_MS) return
-      const detail = { cause: 'write_refused', error: firstError, since: new Date(since).toISOString(), last_refused_at: new Date(lastRefusal).toISOString(), recovered_at: new Date(deps.now()).toISOString(), refused_groups: refusedGroups, unstored_pages: pagesSent }
+      const detail = { cause: firstCause, error: firstError, since: new Date(since).toISOString(), last_refused_at: new Date(lastRefusal).toISOString(), recovered_at: new Date(deps.now()).toISOString(), refused_groups: refusedGroups, unstored_pages: pagesSent }
       since = null
       refusedGroups = 0
       pagesSent = 0
       shownAs.clear()
+      // The next outage starts with no memory of this one's pages.
+      sentAt.clear()
       deps.log.warn(detail, 'storage recovered: the database takes writes again')
       unrecorded.push(detail)
       recordPending()

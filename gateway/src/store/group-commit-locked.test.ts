@@ -123,4 +123,19 @@ describe('GroupCommitter while another process holds the write lock', () => {
     expect(log).toEqual([])
     expect(unstored).toEqual([])
   })
+
+  it('runs dry runs without SQLite\'s busy wait (a reader blocked by an exclusive lock must not stop the event loop), and marks the refusal as a lock', () => {
+    other.exec('BEGIN IMMEDIATE')
+    let busyTimeout: unknown = null
+    const errors: unknown[] = []
+    const c = new GroupCommitter(db, () => undefined, undefined, { pageWhileLockedAfterMs: 0, onUnstored: (_fx, err) => void errors.push(err) })
+    void c.submit(work('alarm'), undefined, { key: 'p1', whileLocked: (fx) => {
+      busyTimeout = db.pragma('busy_timeout', { simple: true })
+      dryRun('alarm')(fx)
+    } })
+    vi.advanceTimersByTime(50)
+    expect(busyTimeout).toBe(0)
+    expect(db.pragma('busy_timeout', { simple: true })).toBe(5000)
+    expect(errors).toEqual([expect.objectContaining({ code: 'SQLITE_BUSY', lockedElsewhere: true })])
+  })
 })

@@ -304,7 +304,7 @@ export class GroupCommitter {
       this.setBusyTimeout(this.busyTimeoutMs)
     }
     if (fx.pages.length === 0) return
-    const err = Object.assign(new Error(`database is locked by another process (for ${lockedForMs} ms)`), { code: 'SQLITE_BUSY' })
+    const err = Object.assign(new Error(`database is locked by another process (for ${lockedForMs} ms)`), { code: 'SQLITE_BUSY', lockedElsewhere: true })
     this.unstored(fx, err)
   }
 
