@@ -1,3 +1,4 @@
+import { episodeEnd } from './episode.js'
 import type { RuleOf } from './rule-config.js'
 import { raiseDecision, type RuleKind, type RuleStep } from './types.js'
 
@@ -20,7 +21,7 @@ export const countInWindow: RuleKind<RuleOf<'count_in_window'>, CountState> = {
     if (!ctx.inHours(input.at)) return { state: { hits: [] }, decisions: [{ outcome: 'outside_hours', reason: `${rule.on} outside active hours: not counted` }] }
     const recent = state.hits.filter((t) => t > input.at - rule.window_s * 1000)
     // Worked out once per run of hits, not per event: a burst of motion reuses it.
-    const until = recent.length === 0 ? undefined : state.until ?? ctx.hoursEnd(recent[0]!) ?? undefined
+    const until = recent.length === 0 ? undefined : state.until ?? episodeEnd(ctx, recent[0]!) ?? undefined
     const kept = until !== undefined && input.at >= until ? [] : recent
     const hits = [...kept, input.at]
     if (hits.length >= rule.count) return { state: { hits: [] }, decisions: [raiseDecision(rule, `${hits.length} × ${rule.on} within ${rule.window_s} s (threshold ${rule.count})`)] }

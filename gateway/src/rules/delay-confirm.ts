@@ -1,4 +1,4 @@
-import { endThen, ended, episodeEnd, episodeTimer } from './episode.js'
+import { deferredToHours, endThen, ended, episodeEnd, episodeTimer } from './episode.js'
 import { formatDuration, formatTime } from './explain.js'
 import type { RuleOf } from './rule-config.js'
 import { raiseDecision, type RuleContext, type RuleInput, type RuleKind, type RuleStep } from './types.js'
@@ -52,13 +52,16 @@ export const delayConfirm: RuleKind<Config, DelayConfirmState> = {
     if (!open(state)) return { state, decisions: [{ outcome: 'ignore', reason: 'deadline no longer applies' }] }
     const over = episodeEnd(ctx, state.since)
     if (ended(over, now)) return end(rule, state, over)
+    const later = deferredToHours(ctx, now)
     if (state.phase === 'alerted') {
       if (!rule.realert_after_s) return { state, decisions: [{ outcome: 'ignore', reason: 'deadline no longer applies' }] }
+      if (later !== null) return { state, decisions: [], ...episodeTimer(over, later) }
       return { state, decisions: [raiseDecision(rule, `still not ${w.back} after ${formatDuration(now - state.since)}: re-alert`, true)], ...alertedTimer(rule, over, now) }
     }
     const dueAt = state.since + rule.delay_s * 1000
     // A stored deadline can predate a longer delay in a new configuration: move it, never raise early.
     if (now < dueAt) return { state, decisions: [{ outcome: 'pending', reason: `deadline moved: the delay is now ${rule.delay_s} s` }], ...episodeTimer(over, dueAt) }
+    if (later !== null) return { state, decisions: [], ...episodeTimer(over, later) }
     return {
       state: { phase: 'alerted', since: state.since },
       decisions: [raiseDecision(rule, `not ${w.back} within ${rule.delay_s} s (${w.out} since ${formatTime(state.since)}, ${formatDuration(now - state.since)} ago)`)],

@@ -149,3 +149,39 @@ describe('count_in_window 21:00–07:00: hits from an earlier night never count'
     expect(d.trace.at(-1)?.decision.reason).toBe(last)
   })
 })
+
+// Found by review: an episode ended at the first instant outside its hours, however short the gap after it. "Until
+// midnight" written as 21:00–23:59 plus 00:00–07:00 (`to` is exclusive) ended a seizure starting at 23:58:50 at 23:59:
+// never raised. Gaps under EPISODE_GAP_MS are bridged, and a raise or re-alert falling due inside one waits for the
+// hours to begin again.
+describe('active hours with a short gap: one stretch for an episode', () => {
+  const SPLIT = [{ from: '21:00', to: '23:59' }, { from: '00:00', to: '07:00' }]
+  const BREAK = [{ from: '21:00', to: '23:00' }, { from: '23:15', to: '07:00' }]
+  const LONG_BREAK = [{ from: '21:00', to: '23:00' }, { from: '00:30', to: '07:00' }]
+  const raises = (d: Driver) => d.trace.filter((t) => t.decision.outcome === 'raise').map((t) => t.at)
+
+  it.each([
+    { name: 'a seizure from 23:58:50 (90 s) across the 23:59 gap is raised at 00:00:20', rule: rules.sustained(90, { active_hours: SPLIT }), script: [['vibration_start', jan(10, 23, 58, 50)]], until: jan(11, 8), want: [jan(11, 0, 0, 20)] },
+    { name: 'a seizure due inside a 15-minute break (22:59 + 90 s) is raised when the hours begin again at 23:15', rule: rules.sustained(90, { active_hours: BREAK }), script: [['vibration_start', jan(10, 22, 59)]], until: jan(11, 8), want: [jan(10, 23, 15)] },
+    { name: 'out of bed at 23:58:30 (120 s) across the 23:59 gap: alert at 00:00:30, re-alerts all night', rule: rules.bedExit(120, { active_hours: SPLIT, realert_after_s: 3600 }), script: [['in_bed', jan(10, 22)], ['out_of_bed', jan(10, 23, 58, 30)]], until: jan(11, 8), want: [0, 1, 2, 3, 4, 5, 6].map((h) => jan(11, h, 0, 30)) },
+    { name: 'an alerted bed exit\'s re-alert due in a 15-minute break waits for 23:15, then goes on', rule: rules.bedExit(120, { active_hours: BREAK, realert_after_s: 600 }), script: [['in_bed', jan(10, 22)], ['out_of_bed', jan(10, 22, 48)]], until: jan(10, 23, 40), want: [jan(10, 22, 50), jan(10, 23, 15), jan(10, 23, 25), jan(10, 23, 35)] },
+    { name: 'a break of an hour or more still ends the episode: out at 22:58:30 with a 120 s delay, nothing', rule: rules.bedExit(120, { active_hours: LONG_BREAK, realert_after_s: 600 }), script: [['in_bed', jan(10, 22)], ['out_of_bed', jan(10, 22, 58, 30)]], until: jan(11, 8), want: [] },
+  ] as { name: string; rule: RuleConfig; script: Script; until: number; want: number[] }[])('$name', ({ rule, script, until, want }) => {
+    expect(raises(run(rule, script, until))).toEqual(want)
+  })
+})
+
+// State stored by the version before episodes (rule_state rows survive an upgrade): a sustained episode left
+// `alerted` with no timer by a raise turned down at 07:00:30, its stop lost, used to ignore every later start.
+describe('rule state stored before episodes existed', () => {
+  it.each([
+    { name: 'a stuck sustained `alerted` from the morning: tonight\'s start raises', rule: rules.sustained(30, { active_hours: NIGHT }), old: { phase: 'alerted', since: jan(11, 7) }, start: 'vibration_start', at: jan(11, 22), want: [jan(11, 22, 0, 30)] },
+    { name: 'a bed exit `alerted` since the morning, no timer: out of bed at 21:05 raises after its delay', rule: rules.bedExit(60, { active_hours: NIGHT }), old: { phase: 'alerted', since: jan(11, 6, 55) }, start: 'out_of_bed', at: jan(11, 21, 5), want: [jan(11, 21, 6)] },
+  ] as { name: string; rule: RuleConfig; old: unknown; start: string; at: number; want: number[] }[])('$name', ({ rule, old, start, at, want }) => {
+    const d = new Driver(rule)
+    d.state = { k: old, raised: [] }
+    d.event(start, at)
+    d.until(at + mins(10))
+    expect(d.trace.filter((t) => t.decision.outcome === 'raise').map((t) => t.at)).toEqual(want)
+  })
+})

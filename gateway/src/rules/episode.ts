@@ -7,8 +7,31 @@ import type { RuleContext, RuleStep } from './types.js'
  * inside the next active hours begins another. Without active hours an episode never ends this way.
  */
 
-/** When the active hours the episode began in (at `since`) end; null if they never do. */
-export const episodeEnd = (ctx: RuleContext, since: number): number | null => ctx.hoursEnd(since)
+/**
+ * Active hours that stop and start again within this are one stretch for an episode: "until midnight" written as
+ * 21:00–23:59 plus 00:00–07:00 leaves a one-minute gap (`to` is exclusive), and an hour's break in a night's
+ * monitoring (a medication round) must not end a seizure or bed exit in progress: it would never be raised.
+ */
+export const EPISODE_GAP_MS = 60 * 60_000
+
+/** When the active hours the episode began in (at `since`) end, gaps under EPISODE_GAP_MS bridged; null if never. */
+export function episodeEnd(ctx: RuleContext, since: number): number | null {
+  let end = ctx.hoursEnd(since)
+  // Bounded: a day holds at most a few dozen windows.
+  for (let i = 0; end !== null && i < 100; i++) {
+    const back = ctx.hoursBegin(end)
+    if (back === null || back - end >= EPISODE_GAP_MS) return end
+    end = ctx.hoursEnd(back)
+  }
+  return end
+}
+
+/**
+ * A raise or re-alert falling due inside a bridged gap waits for the hours to begin again (the gate would turn it
+ * down as outside hours, and the episode would then hold no deadline): the deadline to set instead, or null when
+ * `now` is inside active hours.
+ */
+export const deferredToHours = (ctx: RuleContext, now: number): number | null => (ctx.inHours(now) ? null : ctx.hoursBegin(now))
 
 /** True when the episode's active hours, ending at `end`, have ended by `now`. */
 export const ended = (end: number | null, now: number): end is number => end !== null && now >= end

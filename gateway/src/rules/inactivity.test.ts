@@ -87,66 +87,35 @@ describe('inactivity: no motion or door for 2 h', () => {
   })
 })
 
-// Only quiet time inside active hours counts: a count ends when they end and the next starts when they begin. Before,
-// a deadline outside them was re-checked every 5 min and raised at their opening ("no motion for 13 h" at 08:00 for
-// a person asleep since the evening).
-describe('inactivity with active hours: only quiet time inside them counts', () => {
-  const at = (ms: number) => `${new Date(ms).toISOString().slice(11, 19)}Z`
-
-  it('a period ending at 21:00, after 08:00–20:00 hours, makes no decision and sleeps until they begin at 08:00', () => {
+describe('inactivity outside active hours re-checks later instead of raising', () => {
+  it('a period ending at 21:00, after 08:00–20:00 hours, makes no decision and looks again in 5 min', () => {
     const d = watch(utc(1, 14, 19), [], utc(1, 14, 21), { active_hours: DAY })
     expect(d.trace).toEqual([])
-    expect(d.deadline).toBe(utc(1, 15, 8))
+    expect(d.deadline).toBe(utc(1, 14, 21, 5))
   })
 
   it.each([
-    { name: 'quiet from 19:00 GMT: the count starts at 08:00 GMT, raise at 10:00 GMT', last: utc(1, 14, 19), begun: utc(1, 15, 8), hours: DAY },
-    { name: 'quiet from 19:07 GMT: raise at 10:00 GMT, not at a re-check', last: utc(1, 14, 19, 7), begun: utc(1, 15, 8), hours: DAY },
-    { name: 'clocks forward: quiet from Sat 28 Mar 19:00 GMT, count from 08:00 BST (07:00 UTC)', last: utc(3, 28, 19), begun: utc(3, 29, 7), hours: DAY },
-    { name: 'clocks back: quiet from Sat 24 Oct 19:00 BST (18:00 UTC), count from 08:00 GMT', last: utc(10, 24, 18), begun: utc(10, 25, 8), hours: DAY },
-    { name: 'night watch 21:00–07:00: quiet from 05:30 GMT, count from 21:00 GMT', last: utc(1, 14, 5, 30), begun: utc(1, 14, 21), hours: [{ from: '21:00', to: '07:00' }] },
-  ])('$name', ({ last, begun, hours: active_hours }) => {
-    const d = watch(last, [], begun + hours(3), { active_hours })
-    expect(d.timeline()).toEqual([['raise', begun + hours(2)]])
-    expect(d.trace[0]?.decision.reason).toBe(`no motion or door for 2 h 0 min since active hours began at ${at(begun)} (last at ${at(last)})`)
+    { name: 'quiet from 19:00 GMT: raise at 08:00 GMT next morning', last: utc(1, 14, 19), raiseAt: utc(1, 15, 8), quiet: '13 h 0 min', hours: DAY },
+    { name: 'quiet from 19:07 GMT: raise at the first re-check inside hours, 08:02', last: utc(1, 14, 19, 7), raiseAt: utc(1, 15, 8, 2), quiet: '12 h 55 min', hours: DAY },
+    { name: 'clocks forward: quiet from Sat 28 Mar 19:00 GMT, raise at 08:00 BST (07:00 UTC)', last: utc(3, 28, 19), raiseAt: utc(3, 29, 7), quiet: '12 h 0 min', hours: DAY },
+    { name: 'clocks back: quiet from Sat 24 Oct 19:00 BST (18:00 UTC), raise at 08:00 GMT', last: utc(10, 24, 18), raiseAt: utc(10, 25, 8), quiet: '14 h 0 min', hours: DAY },
+    { name: 'night watch 21:00–07:00: quiet from 05:30 GMT, raise at 21:00 GMT', last: utc(1, 14, 5, 30), raiseAt: utc(1, 14, 21), quiet: '15 h 30 min', hours: [{ from: '21:00', to: '07:00' }] },
+  ])('$name', ({ last, raiseAt, quiet, hours: active_hours }) => {
+    const d = watch(last, [], raiseAt + hours(24), { active_hours })
+    expect(d.timeline()).toEqual([['raise', raiseAt]])
+    expect(d.trace[0]?.decision.reason).toBe(`no motion or door for ${quiet} (last at ${new Date(last).toISOString().slice(11, 19)}Z)`)
   })
 
-  it('activity during the night does not count the night as quiet: raise at 10:00, naming the last activity', () => {
+  it('activity during the night re-checks restarts the period from that activity', () => {
     const d = watch(utc(1, 14, 19), [['motion', utc(1, 14, 23)]], utc(1, 15, 12), { active_hours: DAY })
-    expect(d.timeline()).toEqual([['raise', utc(1, 15, 10)]])
-    expect(d.trace[0]?.decision.reason).toBe('no motion or door for 2 h 0 min since active hours began at 08:00:00Z (last at 23:00:00Z)')
+    expect(d.timeline()).toEqual([['raise', utc(1, 15, 8)]])
+    expect(d.trace[0]?.decision.reason).toBe('no motion or door for 9 h 0 min (last at 23:00:00Z)')
   })
 
-  it('activity at 07:30, before hours open: its 09:30 deadline moves to 10:00, two hours into them', () => {
-    const d = watch(utc(1, 14, 19), [['motion', utc(1, 15, 7, 30)]], utc(1, 15, 9, 30), { active_hours: DAY })
+  it('activity in the morning before hours open prevents the raise', () => {
+    const d = watch(utc(1, 14, 19), [['motion', utc(1, 15, 7, 30)]], utc(1, 15, 9, 29), { active_hours: DAY })
     expect(d.trace).toEqual([])
-    expect(d.deadline).toBe(utc(1, 15, 10))
-  })
-
-  it('activity inside hours: the deadline is activity + period_s, and the raise names the quiet time as before', () => {
-    const d = watch(utc(1, 14, 19), [['motion', utc(1, 15, 9)]], utc(1, 15, 12), { active_hours: DAY })
-    expect(d.trace.map((t) => [t.at, t.decision.reason])).toEqual([[utc(1, 15, 11), 'no motion or door for 2 h 0 min (last at 09:00:00Z)']])
-  })
-
-  it('an alert\'s count ends with its hours (one decision at 20:00); still quiet next day, a new count raises at 10:00', () => {
-    const d = watch(utc(1, 14, 15), [], utc(1, 15, 12), { active_hours: DAY })
-    expect(d.trace.map((t) => [t.at, t.decision.outcome, t.decision.reason])).toEqual([
-      [utc(1, 14, 17), 'raise', 'no motion or door for 2 h 0 min (last at 15:00:00Z)'],
-      [utc(1, 14, 20), 'outside_hours', 'active hours ended at 20:00:00Z with no motion or door since 15:00:00Z: this count ended with its alert; the next starts when active hours begin; an open alert stays open until a carer closes it'],
-      [utc(1, 15, 10), 'raise', 'no motion or door for 2 h 0 min since active hours began at 08:00:00Z (last at 15:00:00Z)'],
-    ])
-  })
-
-  it('activity after a count that ended with its alert still reports cleared (a medium alert nobody accepted is cancelled)', () => {
-    const d = watch(utc(1, 14, 15), [], utc(1, 14, 21), { active_hours: DAY })
-    expect(d.event('motion', utc(1, 14, 22)).map((t) => t.decision)).toEqual([{ outcome: 'cleared', reason: 'motion after 7 h 0 min without activity' }])
-  })
-
-  it('a deadline due overnight but processed at 09:00 (after a restart) counts from 08:00, not from the evening', () => {
-    const d = new Driver(rules.inactivity(7200, { active_hours: DAY }))
-    d.arm(utc(1, 14, 19))
-    const step = evaluateTimer(d.b, d.state, utc(1, 15, 9))
-    expect(step.decisions).toEqual([])
-    expect(step.timer).toEqual({ dueAt: utc(1, 15, 10) })
+    expect(d.deadline).toBe(utc(1, 15, 9, 30))
+    expect(d.until(utc(1, 15, 9, 30) + sec(1)).map((t) => t.decision.outcome)).toEqual(['raise'])
   })
 })

@@ -1,4 +1,4 @@
-import { endThen, ended, episodeEnd, episodeTimer } from './episode.js'
+import { deferredToHours, endThen, ended, episodeEnd, episodeTimer } from './episode.js'
 import { formatDuration, formatTime } from './explain.js'
 import type { RuleOf } from './rule-config.js'
 import { raiseDecision, type RuleContext, type RuleInput, type RuleKind, type RuleStep } from './types.js'
@@ -38,6 +38,8 @@ export const sustained: RuleKind<Config, SustainedState> = {
     if (state.phase === 'alerted') return { state, decisions: [{ outcome: 'ignore', reason: 'deadline no longer applies' }] }
     const dueAt = state.since + rule.min_duration_s * 1000
     if (now < dueAt) return { state, decisions: [], ...episodeTimer(over, dueAt) }
+    const later = deferredToHours(ctx, now)
+    if (later !== null) return { state, decisions: [], ...episodeTimer(over, later) }
     return { state: { phase: 'alerted', since: state.since }, decisions: [raiseDecision(rule, `${rule.start} sustained for ${formatDuration(now - state.since)} (at least ${rule.min_duration_s} s)`)], ...episodeTimer(over, null) }
   },
 }
