@@ -92,4 +92,21 @@ describe('pages that were lost, or never ended', () => {
     expect(db.prepare("SELECT pager_id, state FROM notifications WHERE user_id = 'c-amy' ORDER BY created_at").raw().all()).toEqual([['espa-amy', 'failed'], ['soft-amy', 'queued']])
     expect(db.prepare("SELECT count(*) FROM audit WHERE kind = 'command.refused'").pluck().get()).toBe(0)
   })
+
+  it('a sustained seizure whose stop was lost, accepted from a pager: the next seizure hours later is a new alert and is paged', async () => {
+    const sustained = { id: 'seizure', kind: 'sustained', device: 'sz-r14', start: 'seizure_alarm', stop: 'seizure_cleared', min_duration_s: 10, priority: 'high', alert_class: 'SEIZURE' }
+    const { pipeline, commands, event, alerts, pagesOf } = setUp({ ...base, people: [{ ...base.people[0]!, rules: [sustained] }] })
+    const t0 = Date.now()
+    await pipeline.ingest(event('seizure_alarm', t0))
+    await pipeline.fireDueTimers(t0 + 10_000)
+    const [first] = alerts()
+    await commands.accept(first!.id, 'c-amy', 'pager_status', t0 + 30_000)
+    // The monitor's seizure_cleared never arrives (a lost radio frame). Two hours later, another seizure.
+    await pipeline.ingest(event('seizure_alarm', t0 + 2 * 3_600_000))
+    await pipeline.fireDueTimers(t0 + 2 * 3_600_000 + 10_000)
+    const [was, second] = alerts()
+    expect(was).toMatchObject({ id: first!.id, state: 'resolved' })
+    expect(second).toMatchObject({ state: 'active', trigger_count: 1 })
+    expect(pagesOf(second!.id)).toEqual(['soft-amy', 'soft-bob'])
+  })
 })

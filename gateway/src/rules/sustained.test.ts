@@ -67,12 +67,23 @@ describe('sustained', () => {
 
   it.each([
     { name: 'a start while active', script: [['vibration_start', 0], ['vibration_start', 10]], reason: 'vibration_start while already active' },
-    { name: 'a start while alerted', script: [['vibration_start', 0], ['vibration_start', 90]], reason: 'vibration_start while already active' },
     { name: 'a stop with nothing active', script: [['vibration_stop', 0]], reason: 'vibration_stop with nothing active' },
   ] as const)('$name is ignored', ({ script, reason }) => {
     const d = new Driver(rules.sustained(60))
     for (const [type, at] of script) d.event(type, T0 + sec(at))
     expect(d.trace.at(-1)?.decision).toEqual({ outcome: 'ignore', reason })
+  })
+
+  it('a start after the alert with no stop between (the stop was lost) is a new episode: an hour later it raises again', () => {
+    // Kept as the old episode, every later seizure of a rule without active hours was ignored for good.
+    const d = new Driver(rules.sustained(60))
+    d.event('vibration_start', T0)
+    d.until(T0 + sec(120))
+    d.event('vibration_start', T0 + sec(3600))
+    d.until(T0 + sec(3700))
+    // The new start shows the alerted one ended: cleared first (an accepted alert is resolved, so this one pages).
+    expect(d.trace.map((t) => [t.decision.outcome, (t.at - T0) / 1000])).toEqual([['pending', 0], ['raise', 60], ['cleared', 3600], ['pending', 3600], ['raise', 3660]])
+    expect(d.trace[3]!.decision.reason).toBe('vibration_start again, 60 min 0 s after the alerted one began (its vibration_stop never came): a new episode; alert if it lasts 60 s')
   })
 
   it('a start while active keeps the first start time: the alert comes min_duration_s after the first', () => {

@@ -47,10 +47,17 @@ export const sustained: RuleKind<Config, SustainedState> = {
 /** One event, with any episode whose active hours have ended already ended. */
 function fold(rule: Config, state: SustainedState, input: RuleInput, ctx: RuleContext): RuleStep<SustainedState> {
   if (input.type === rule.start) {
-    if (state.phase === 'active' || state.phase === 'alerted') return { state, decisions: [{ outcome: 'ignore', reason: `${rule.start} while already active` }] }
+    // Still running: the earlier start stands (the alert comes no later for it).
+    if (state.phase === 'active') return { state, decisions: [{ outcome: 'ignore', reason: `${rule.start} while already active` }] }
+    // A start after the alert with no stop between: the stop was lost (a radio frame), and this is a new episode. Kept
+    // as the old one, every later seizure of a rule without active hours was ignored for good.
+    const again = state.phase === 'alerted' ? ` again, ${formatDuration(input.at - (state.since ?? input.at))} after the alerted one began (its ${rule.stop} never came): a new episode` : ''
     // From idle, or after an ended episode whose stop never came: a new episode.
-    if (!ctx.inHours(input.at)) return { state: { phase: 'idle', since: null }, decisions: [{ outcome: 'outside_hours', reason: `${rule.start} outside active hours: not monitored` }] }
-    return { state: { phase: 'active', since: input.at }, decisions: [{ outcome: 'pending', reason: `${rule.start}; alert if it lasts ${rule.min_duration_s} s` }], ...episodeTimer(episodeEnd(ctx, input.at), input.at + rule.min_duration_s * 1000) }
+    if (!ctx.inHours(input.at)) return { state: { phase: 'idle', since: null }, decisions: [{ outcome: 'outside_hours', reason: `${rule.start}${again} outside active hours: not monitored` }], timer: 'clear' }
+    // The new start shows the alerted episode ended: cleared, as its stop would have (an accepted alert is resolved,
+    // so this one, if it lasts, is a new alert that pages).
+    const over = state.phase === 'alerted' ? [{ outcome: 'cleared' as const, reason: `${rule.start} again with no ${rule.stop} since the alerted one: it ended; an open alert stays open until a carer closes it` }] : []
+    return { state: { phase: 'active', since: input.at }, decisions: [...over, { outcome: 'pending', reason: `${rule.start}${again}; alert if it lasts ${rule.min_duration_s} s` }], ...episodeTimer(episodeEnd(ctx, input.at), input.at + rule.min_duration_s * 1000) }
   }
   const lasted = state.since === null ? 0 : input.at - state.since
   const idle: SustainedState = { phase: 'idle', since: null }
