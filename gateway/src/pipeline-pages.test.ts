@@ -43,7 +43,7 @@ describe('pages that were lost, or never ended', () => {
     // A two-way pager can accept but not close.
     await commands.accept(first!.id, 'c-amy', 'pager_status', t0 + 30_000)
     await pipeline.ingest(event('seizure_cleared', t0 + 120_000))
-    expect(alerts()).toEqual([{ id: first!.id, state: 'resolved', trigger_count: 1 }])
+    expect(alerts()).toEqual([{ id: first!.id, state: 'acknowledged', trigger_count: 1 }])
     await pipeline.ingest(event('seizure_alarm', t0 + 2 * 3_600_000))
     const [, second] = alerts()
     expect(second).toMatchObject({ state: 'active', trigger_count: 1 })
@@ -105,7 +105,7 @@ describe('pages that were lost, or never ended', () => {
     await pipeline.ingest(event('seizure_alarm', t0 + 2 * 3_600_000))
     await pipeline.fireDueTimers(t0 + 2 * 3_600_000 + 10_000)
     const [was, second] = alerts()
-    expect(was).toMatchObject({ id: first!.id, state: 'resolved' })
+    expect(was).toMatchObject({ id: first!.id, state: 'acknowledged' })
     expect(second).toMatchObject({ state: 'active', trigger_count: 1 })
     expect(pagesOf(second!.id)).toEqual(['soft-amy', 'soft-bob'])
   })

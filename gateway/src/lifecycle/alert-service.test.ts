@@ -6,6 +6,7 @@ import { GatewayError } from '../core/errors.js'
 import {
   acceptAlert, advanceDue, closeAlert, type LifecycleDeps, type RaiseInput, raiseAlert, reportNotification, resolveAlert, sourceCleared,
 } from './alert-service.js'
+import { ACCEPTED_REPEAT_WINDOW_MS } from './alert-service.js'
 import type { NotificationEvent } from './transitions.js'
 
 // oak-house with no rota, so everyone at the site is on shift: step 1 ("assigned") pages both of p-001's carers.
@@ -214,19 +215,29 @@ describe('sourceCleared', () => {
     expect(repos.alerts.get(alert.id)).toMatchObject({ state: 'escalated', escalationStep: 1 })
   })
 
-  it.each(['medium', 'high'] as const)('resolves an accepted %s alert (the episode is over; the carer still closes it), so the next trigger is a new alert', (priority) => {
-    const alert = raiseAndReport({ 'c-amy': ['send'] }, priority)
+  it('leaves an accepted medium alert acknowledged (the carer is on the way) and records the clearing', () => {
+    const alert = raiseAndReport({ 'c-amy': ['send'] })
+    acceptAlert(deps, createEffects(), alert.id, 'c-amy', 'soft_pager', T0 + 5000)
+    expect(sourceCleared(deps, fx, input.conditionKey, 'back in bed', T0 + 20_000)).toMatchObject({ state: 'acknowledged', acceptedBy: 'c-amy' })
+    expect(repos.audit.rows.at(-1)).toMatchObject({ kind: 'alert.source_cleared', detail: { state: 'acknowledged', kept_open: true } })
+  })
+
+  it.each([
+    { name: 'within ACCEPTED_REPEAT_WINDOW_MS of the accept it is a repeat of the accepted alert (no page)', after: ACCEPTED_REPEAT_WINDOW_MS - 1, newAlert: false },
+    { name: 'from ACCEPTED_REPEAT_WINDOW_MS after the accept it is a new incident: a new alert, paged', after: ACCEPTED_REPEAT_WINDOW_MS, newAlert: true },
+  ])('a trigger on an accepted alert: $name', ({ after, newAlert }) => {
+    const alert = raiseAndReport({ 'c-amy': ['send'] }, 'high')
     acceptAlert(deps, createEffects(), alert.id, 'c-amy', 'pager_status', T0 + 5000)
-    expect(sourceCleared(deps, fx, input.conditionKey, 'back in bed', T0 + 20_000)).toMatchObject({ state: 'resolved', acceptedBy: 'c-amy', resolvedBy: 'gateway', resolvedAt: T0 + 20_000 })
-    expect(repos.audit.rows.at(-1)).toMatchObject({ kind: 'alert.transition', actor: 'gateway', detail: { from: 'acknowledged', to: 'resolved', event: 'resolve', reason: 'source cleared while c-amy attended: back in bed' } })
-    expect(repos.alerts.findOpenByCondition(input.conditionKey)).toBeNull()
-    // Hours later the same condition triggers again: a new alert, paged from the first step.
-    const again = raiseAlert(deps, createEffects(), { ...input, priority }, T0 + 7_200_000)
-    expect(again.id).not.toBe(alert.id)
+    const again = raiseAlert(deps, createEffects(), { ...input, priority: 'high' }, T0 + 5000 + after)
+    expect(again.id !== alert.id).toBe(newAlert)
+    expect(repos.alerts.get(alert.id)).toMatchObject({ state: 'acknowledged', triggerCount: newAlert ? 1 : 2 })
+    if (!newAlert) return
     expect(again).toMatchObject({ state: 'active', triggerCount: 1, escalationStep: 0 })
     expect(repos.notifications.forAlert(again.id).length).toBeGreaterThan(0)
-    // The first still waits for its outcome.
-    expect(closeAlert(deps, createEffects(), alert.id, 'c-amy', 'real', null, T0 + 7_300_000)).toMatchObject({ state: 'closed', resolvedBy: 'gateway', closedBy: 'c-amy' })
+    expect(repos.audit.rows.find((r) => r.alertId === again.id && r.detail.event === 'raise')?.detail.reason).toMatch(new RegExp(`a new incident: alert ${alert.id} was accepted by c-amy 10 min ago and is not closed$`))
+    // The newest open alert of the condition is the new one; the accepted one still waits for its outcome.
+    expect(repos.alerts.findOpenByCondition(input.conditionKey)?.id).toBe(again.id)
+    expect(closeAlert(deps, createEffects(), alert.id, 'c-amy', 'real', null, T0 + 7_300_000)).toMatchObject({ state: 'closed' })
   })
 
   it('returns null and writes nothing for a condition with no open alert', () => {

@@ -42,11 +42,22 @@ function getAlert(deps: LifecycleDeps, id: string): Alert {
 }
 
 /**
+ * A trigger this long after its open alert was accepted is a new incident, raised and paged as a new alert, not a
+ * repeat folded into the accepted one. An accepted alert waits for its carer to close it, and a two-way pager can
+ * accept but not close (product.md, case 2): folded, a second seizure hours later, or a second pendant press after the
+ * carer had left, paged nobody. Within it, repeats while the carer is on the way or there stay one alert.
+ */
+export const ACCEPTED_REPEAT_WINDOW_MS = 10 * 60_000
+
+/**
  * Raise an alert and start its escalation ladder, or fold a repeat trigger into the open alert for the
  * same person and condition (protocols.md §4.3 "de-duplicate repeat triggers as an update").
  */
 export function raiseAlert(deps: LifecycleDeps, fx: Effects, input: RaiseInput, now: number): Alert {
-  const existing = deps.alerts.findOpenByCondition(input.conditionKey)
+  const current = deps.alerts.findOpenByCondition(input.conditionKey)
+  const acceptedLongAgo = current?.state === 'acknowledged' && current.acceptedAt !== null && now - current.acceptedAt >= ACCEPTED_REPEAT_WINDOW_MS
+  const existing = acceptedLongAgo ? null : current
+  if (acceptedLongAgo) input = { ...input, reason: `${input.reason}; a new incident: alert ${current.id} was accepted by ${current.acceptedBy} ${Math.round((now - current.acceptedAt!) / 60_000)} min ago and is not closed` }
   if (existing) {
     const triggerCount = existing.triggerCount + 1
     deps.alerts.update(existing.id, { triggerCount, updatedAt: now })
@@ -129,22 +140,13 @@ export function closeAlert(deps: LifecycleDeps, fx: Effects, alertId: string, us
 /**
  * The source cleared (back in bed, seizure stopped). Before anyone accepted, a low or medium alert is
  * cancelled (it still needs a human to close it with an outcome); a high-priority alert is never
- * silently ended: it stays open and keeps escalating, with the clearing recorded. After someone accepted, the alert
- * is resolved, whatever its priority: the episode is over, the carer still closes it with an outcome, and the next
- * trigger is a new alert that pages. Left acknowledged, it would have taken that next trigger as a repeat of itself
- * and paged nobody: a second seizure hours later, with the first accepted from a pager that cannot close alerts.
+ * silently ended: it stays open and keeps escalating, with the clearing recorded. An accepted alert stays
+ * acknowledged for its carer to close (a later trigger is a new alert once ACCEPTED_REPEAT_WINDOW_MS has passed).
  */
 export function sourceCleared(deps: LifecycleDeps, fx: Effects, conditionKey: string, reason: string, now: number): Alert | null {
   const alert = deps.alerts.findOpenByCondition(conditionKey)
   if (!alert) return null
   const base = { at: now, actor: 'gateway', alertId: alert.id, personId: alert.personId, deviceId: alert.deviceId }
-  if (alert.state === 'acknowledged') {
-    const to = nextAlertState(alert.id, alert.state, 'resolve')
-    deps.alerts.update(alert.id, { state: to, resolvedBy: 'gateway', resolvedAt: now, updatedAt: now })
-    deps.audit.append({ ...base, kind: 'alert.transition', detail: { from: alert.state, to, event: 'resolve', reason: `source cleared while ${alert.acceptedBy ?? 'someone'} attended: ${reason}` } })
-    fx.alertsChanged.add(alert.id)
-    return deps.alerts.get(alert.id)!
-  }
   if (!open(alert) || alert.priority === 'high') {
     deps.audit.append({ ...base, kind: 'alert.source_cleared', detail: { state: alert.state, priority: alert.priority, kept_open: true, reason } })
     fx.alertsChanged.add(alert.id)

@@ -54,10 +54,10 @@ function fold(rule: Config, state: SustainedState, input: RuleInput, ctx: RuleCo
     const again = state.phase === 'alerted' ? ` again, ${formatDuration(input.at - (state.since ?? input.at))} after the alerted one began (its ${rule.stop} never came): a new episode` : ''
     // From idle, or after an ended episode whose stop never came: a new episode.
     if (!ctx.inHours(input.at)) return { state: { phase: 'idle', since: null }, decisions: [{ outcome: 'outside_hours', reason: `${rule.start}${again} outside active hours: not monitored` }], timer: 'clear' }
-    // The new start shows the alerted episode ended: cleared, as its stop would have (an accepted alert is resolved,
-    // so this one, if it lasts, is a new alert that pages).
-    const over = state.phase === 'alerted' ? [{ outcome: 'cleared' as const, reason: `${rule.start} again with no ${rule.stop} since the alerted one: it ended; an open alert stays open until a carer closes it` }] : []
-    return { state: { phase: 'active', since: input.at }, decisions: [...over, { outcome: 'pending', reason: `${rule.start}${again}; alert if it lasts ${rule.min_duration_s} s` }], ...episodeTimer(episodeEnd(ctx, input.at), input.at + rule.min_duration_s * 1000) }
+    // No `cleared` for the old one: a start re-sent for the same seizure (a contact module's first status after a
+    // restart) would cancel its unanswered alert. If this one lasts, its raise is a repeat of the open alert, or a new
+    // alert that pages once the old one was accepted long enough ago (lifecycle/alert-service.ts).
+    return { state: { phase: 'active', since: input.at }, decisions: [{ outcome: 'pending', reason: `${rule.start}${again}; alert if it lasts ${rule.min_duration_s} s` }], ...episodeTimer(episodeEnd(ctx, input.at), input.at + rule.min_duration_s * 1000) }
   }
   const lasted = state.since === null ? 0 : input.at - state.since
   const idle: SustainedState = { phase: 'idle', since: null }
