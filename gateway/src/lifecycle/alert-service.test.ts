@@ -225,10 +225,11 @@ describe('sourceCleared', () => {
   it.each([
     { name: 'within ACCEPTED_REPEAT_WINDOW_MS of the accept it is a repeat of the accepted alert (no page)', after: ACCEPTED_REPEAT_WINDOW_MS - 1, newAlert: false },
     { name: 'from ACCEPTED_REPEAT_WINDOW_MS after the accept it is a new incident: a new alert, paged', after: ACCEPTED_REPEAT_WINDOW_MS, newAlert: true },
-  ])('a trigger on an accepted alert: $name', ({ after, newAlert }) => {
+    { name: 'a rule\'s re-alert ("still out of bed") is never a new incident, however long after the accept', after: 3_600_000, newAlert: false, realert: true },
+  ])('a trigger on an accepted alert: $name', ({ after, newAlert, realert }) => {
     const alert = raiseAndReport({ 'c-amy': ['send'] }, 'high')
     acceptAlert(deps, createEffects(), alert.id, 'c-amy', 'pager_status', T0 + 5000)
-    const again = raiseAlert(deps, createEffects(), { ...input, priority: 'high' }, T0 + 5000 + after)
+    const again = raiseAlert(deps, createEffects(), { ...input, priority: 'high', realert: realert === true }, T0 + 5000 + after)
     expect(again.id !== alert.id).toBe(newAlert)
     expect(repos.alerts.get(alert.id)).toMatchObject({ state: 'acknowledged', triggerCount: newAlert ? 1 : 2 })
     if (!newAlert) return

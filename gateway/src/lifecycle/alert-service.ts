@@ -55,7 +55,8 @@ export const ACCEPTED_REPEAT_WINDOW_MS = 10 * 60_000
  */
 export function raiseAlert(deps: LifecycleDeps, fx: Effects, input: RaiseInput, now: number): Alert {
   const current = deps.alerts.findOpenByCondition(input.conditionKey)
-  const acceptedLongAgo = current?.state === 'acknowledged' && current.acceptedAt !== null && now - current.acceptedAt >= ACCEPTED_REPEAT_WINDOW_MS
+  // A rule's re-alert ("still out of bed") belongs to its episode: it reminds while nobody has accepted, never a new incident.
+  const acceptedLongAgo = input.realert !== true && current?.state === 'acknowledged' && current.acceptedAt !== null && now - current.acceptedAt >= ACCEPTED_REPEAT_WINDOW_MS
   const existing = acceptedLongAgo ? null : current
   if (acceptedLongAgo) input = { ...input, reason: `${input.reason}; a new incident: alert ${current.id} was accepted by ${current.acceptedBy} ${Math.round((now - current.acceptedAt!) / 60_000)} min ago and is not closed` }
   if (existing) {

@@ -171,7 +171,7 @@ const index = fc.nat(99)
 const raise = fc.record({ c: condition, realert: fc.boolean() }).map(({ c, realert }) => new Cmd(`raise ${c.key}${realert ? ' (realert)' : ''}`, (m, r) => {
   // The newest open alert of the condition; one accepted ACCEPTED_REPEAT_WINDOW_MS ago or more takes no repeats.
   const newest = [...m.alerts].reverse().find((a) => a.condition.key === c.key && !finished(a.state))
-  const open = newest?.state === 'acknowledged' && m.now - newest.acceptedAt! >= ACCEPTED_REPEAT_WINDOW_MS ? undefined : newest
+  const open = !realert && newest?.state === 'acknowledged' && m.now - newest.acceptedAt! >= ACCEPTED_REPEAT_WINDOW_MS ? undefined : newest
   const got = raiseAlert(r.deps, createEffects(), { siteId: 'oak-house', personId: c.personId, deviceId: null, ruleId: 'r', ruleVersion: 'v1', conditionKey: c.key, kind: 'care', alertClass: c.alertClass, priority: c.priority, triggerEventSeq: null, reason: 'test', realert }, m.now)
   if (open) {
     expect(got.id).toBe(open.id)
