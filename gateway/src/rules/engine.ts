@@ -93,7 +93,18 @@ function kindOf(rule: RuleConfig): RuleKind<RuleConfig, unknown> {
   return ruleKinds[rule.kind] as RuleKind<RuleConfig, unknown>
 }
 
+/**
+ * One context per binding, made once: it depends only on the rule's zone and windows. Made per evaluation, its four
+ * closures cost ~2 µs an event under tsx (each is named at run time), ~4 % of the pipeline's work per routine event.
+ */
+const contexts = new WeakMap<RuleBinding, RuleContext>()
 function contextOf(b: RuleBinding): RuleContext {
+  let ctx = contexts.get(b)
+  if (!ctx) contexts.set(b, (ctx = makeContext(b)))
+  return ctx
+}
+
+function makeContext(b: RuleBinding): RuleContext {
   const windows = b.rule.active_hours ?? []
   return {
     tz: b.tz,
