@@ -79,8 +79,11 @@ describe('stepRecipients (decided at the instant the step fires)', () => {
     expect(stepRecipients(noPagerForAmy, 'all', 'p-001', 'oak-house', DAY)).toEqual(['c-bob', 'c-cat', 'tl-kim'])
   })
 
-  it('an unknown person has nobody to page', () => {
-    expect(stepRecipients(cfg, 'all', 'p-404', 'oak-house', DAY)).toEqual([])
+  it('the open alert of a person no longer configured (removed, disabled) reaches its site like a person-less alert', () => {
+    // Before, nobody at every step, for good: the alert escalated silently.
+    expect(stepRecipients(cfg, 'assigned', 'p-404', 'oak-house', NIGHT)).toEqual([])
+    expect(stepRecipients(cfg, 'on_shift', 'p-404', 'oak-house', NIGHT)).toEqual(['c-bob', 'c-cat'])
+    expect(stepRecipients(cfg, 'all', 'p-404', 'elm-court', NIGHT)).toEqual(['c-dan', 'tl-kim'])
   })
 
   it('a person-less (site) alert has no assigned carers but reaches the site’s shift, team leader and everyone', () => {

@@ -69,10 +69,11 @@ export function onShiftAt(cfg: EscalationConfigView, site: string, at: number): 
  * between steps is honoured). `ignoreShift` asks who the step could ever reach (for load-time checks).
  */
 export function stepRecipients(cfg: EscalationConfigView, target: StepTarget, personId: string | null, siteId: string, at: number, ignoreShift = false): string[] {
-  // A person-less technical alert (a paging line) belongs to its site; it has no assigned carers.
+  // A person-less technical alert (a paging line) belongs to its site; it has no assigned carers. So does the open
+  // alert of a person since removed from the configuration (or disabled): it must still reach the site's shift, team
+  // leaders and everyone, or its ladder would page nobody at every step, for good.
   const l = lookups(cfg)
-  const person = personId === null ? null : l ? l.people.get(personId) : cfg.people.find((p) => p.id === personId)
-  if (person === undefined) return []
+  const person = (personId === null ? null : l ? l.people.get(personId) : cfg.people.find((p) => p.id === personId)) ?? null
   const site = person?.site ?? siteId
   const here = siteUsers(cfg, site)
   const onShift = ignoreShift ? here : onShiftAt(cfg, site, at)
