@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest'
 import type { Alert, Notification } from '../core/alert.js'
 import { createEffects } from '../core/effects.js'
 import type { Page, PagerDriver, SendResult } from '../core/pager.js'
-import { createUnstoredRouting, lockedElsewhere, RECOVERY_QUIET_MS, UNSTORED_REPEAT_MS } from './unstored-routing.js'
+import { lockedElsewhere } from '../store/group-commit.js'
+import { createUnstoredRouting, RECOVERY_QUIET_MS, UNSTORED_REPEAT_MS } from './unstored-routing.js'
 
 const T0 = Date.UTC(2026, 10, 28, 3, 0, 0)
 const note = (id: string, userId: string, pagerId: string, protocol: 'soft' | 'espa'): Notification => ({ id, userId, pagerId, protocol, text: 'R14 SEIZURE' } as Notification)

@@ -2,6 +2,7 @@ import type { Logger } from 'pino'
 import type { Alert, Notification } from '../core/alert.js'
 import type { Effects } from '../core/effects.js'
 import type { PagerDriver } from '../core/pager.js'
+import { lockedElsewhere } from '../store/group-commit.js'
 
 export interface UnstoredRoutingDeps {
   readonly log: Logger
@@ -27,9 +28,6 @@ export interface UnstoredRoutingDeps {
 export const UNSTORED_REPEAT_MS = 5 * 60_000
 /** How long the store must take every write before an outage is over (a nearly full disk takes small commits and refuses larger ones). */
 export const RECOVERY_QUIET_MS = 15_000
-
-/** The group committer's refusal while another process holds the write lock (store/group-commit.ts `pageWhileLocked`). */
-export const lockedElsewhere = (err: unknown): boolean => (err as { lockedElsewhere?: unknown } | null)?.lockedElsewhere === true
 
 /**
  * When the store refuses writes (disk full, read-only remount, I/O error), alarms are still routed but not

@@ -48,11 +48,13 @@ export function gate(rule: RuleConfig, d: Decision, at: number, raised: readonly
   if (!ctx.inHours(at)) {
     return { decision: { outcome: 'outside_hours', reason: `outside active hours ${ctx.describeHours}: ${d.reason}` }, raised }
   }
-  const s = ctx.suppressions.find((x) => holdsBack(x.kind, d.alert.priority))
+  // Read once: the pipeline's context queries the store on each read (only a raise inside active hours asks).
+  const active = ctx.suppressions
+  const s = active.find((x) => holdsBack(x.kind, d.alert.priority))
   if (s) {
     return { decision: { outcome: 'suppress', reason: `suppressed: ${kindWords[s.kind]} (${s.reason}; set by ${s.setBy}, until ${formatTime(s.expiresAt)}): ${d.reason}` }, raised }
   }
-  const passed = ctx.suppressions[0]
+  const passed = active[0]
   return rateLimit(rule, passed ? { ...d, reason: d.reason + notApplied(passed) } : d, at, raised)
 }
 

@@ -55,6 +55,17 @@ export function isStoreRefusal(err: unknown): boolean {
   return typeof code === 'string' && /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN|CORRUPT|NOTADB|NOMEM|BUSY|LOCKED)/.test(code)
 }
 
+/**
+ * The refusal `pageWhileLocked` hands to `onUnstored`: another process has held the write lock, nothing was written.
+ * Told apart from the store itself refusing (disk full), whose STORAGE FAILING alarm is stored once it takes writes.
+ */
+function lockedRefusal(lockedForMs: number): Error {
+  return Object.assign(new Error(`database is locked by another process (for ${lockedForMs} ms)`), { code: 'SQLITE_BUSY', lockedElsewhere: true })
+}
+
+/** Is this `onUnstored` refusal another process's lock (`lockedRefusal`)? */
+export const lockedElsewhere = (err: unknown): boolean => (err as { lockedElsewhere?: unknown } | null)?.lockedElsewhere === true
+
 /** What items the store refused would have done, and the first refusal. */
 interface Lost {
   readonly fx: Effects
@@ -304,8 +315,7 @@ export class GroupCommitter {
       this.setBusyTimeout(this.busyTimeoutMs)
     }
     if (fx.pages.length === 0) return
-    const err = Object.assign(new Error(`database is locked by another process (for ${lockedForMs} ms)`), { code: 'SQLITE_BUSY', lockedElsewhere: true })
-    this.unstored(fx, err)
+    this.unstored(fx, lockedRefusal(lockedForMs))
   }
 
   /**

@@ -11,6 +11,7 @@ import { createCredentialRepo, createRuleStateRepo, createTimerRepo } from './st
 export { openDatabase, type Db } from './db.js'
 /** Accounts are used by the access layer only, not the pipeline, so they are not part of `Repositories`. */
 export { createAccountRepo } from './account-repo.js'
+export { lockedElsewhere } from './group-commit.js'
 
 /** The SQLite implementation of every repository role. */
 /** `auditKey` chains the audit trail (HMAC-SHA256); the gateway and its tools always pass it, unit tests may not. */
